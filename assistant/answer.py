@@ -1,0 +1,306 @@
+"""From a question to a cited answer: retrieve, prompt, stream, verify.
+
+The passages found for the question are numbered in the prompt; the model's text streams
+through a `Renumberer` so the reader sees final citation numbers as they arrive. When the
+stream ends, every sentence is checked against the passages it cites (word overlap and
+embedding similarity): weak citations are flagged, a sentence with no marker gets the passage
+that supports it (marked `attached`), and an answer that says the articles don't tell is an
+abstention with nothing cited. The `extractive` provider skips the model and quotes the
+sentences that best match the question.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+import numpy as np
+
+from .citations import Renumberer, best_span, renumber, sentences, strip_markers, tidy
+from .config import Settings
+from .embeddings import Embedder
+from .errors import LLMError
+from .llm import LLM, Message, PartialAnswer
+from .prompts import Prompts, fill
+from .retrieve import Filters, Retriever
+from .support import SupportChecker
+from .types import Answer, Citation, Hit
+
+ABSTAIN_TEXT = "I couldn't find that in the articles."
+_ABSTAIN = re.compile(
+    r"couldn.?t find|could not find|can(?:no|')t find|unable to (?:find|determine|answer)|"
+    r"(?:do|does|did)(?: not|n.?t) (?:say|mention|contain|provide|specify|state|include|answer)|"
+    r"no (?:information|mention|details?)|not (?:mentioned|specified|stated|provided|given)|"
+    r"cannot be (?:determined|answered)|there is no (?:information|mention)",
+    re.I,
+)
+
+
+def is_abstention(text: str) -> bool:
+    """True when the answer's opening says the articles don't answer the question."""
+    first = sentences(text)
+    head = first[0].text if first else text
+    return bool(_ABSTAIN.search(head))
+
+
+def format_sources(hits: Sequence[Hit]) -> str:
+    blocks = []
+    for n, hit in enumerate(hits, 1):
+        meta = ", ".join(x for x in (hit.source, hit.published) if x)
+        title = hit.title.strip() or hit.article_id
+        head = f"[{n}] {title}" + (f" ({meta})" if meta else "")
+        body = " ".join(hit.text.split())
+        blocks.append(f"{head}\n{body}")
+    return "\n\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str
+
+
+class AnswerStream:
+    """An answer in progress: iterate for text chunks, then `.answer()` for the result.
+
+    `.text()` waits for the whole text; `.cancel()` (from any thread) stops the model and
+    makes the answer partial.
+    """
+
+    def __init__(self, run: Callable[[AnswerStream], Generator[str, None, Answer]]) -> None:
+        self._cancel = threading.Event()
+        self._gen = run(self)
+        self._answer: Answer | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def __iter__(self) -> Iterator[str]:
+        while self._answer is None:
+            try:
+                chunk = next(self._gen)
+            except StopIteration as stop:
+                self._answer = stop.value
+                return
+            yield chunk
+
+    def answer(self) -> Answer:
+        for _ in self:
+            pass
+        assert self._answer is not None
+        return self._answer
+
+    def text(self) -> str:
+        return self.answer().text
+
+
+class Answerer:
+    """Answers questions over one retriever with one provider."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        embedder: Embedder,
+        prompts: Prompts,
+        provider: str,
+        llm: LLM | None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.prompts = prompts
+        self.provider = provider
+        self.llm = llm
+        self.model = llm.model if llm is not None else "none"
+        self.checker = SupportChecker(embedder)
+
+    def messages(self, question: str, hits: Sequence[Hit]) -> list[Message]:
+        today = date.today().isoformat()
+        return [
+            {"role": "system", "content": fill(self.prompts.system, today=today)},
+            {
+                "role": "user",
+                "content": fill(
+                    self.prompts.answer,
+                    sources=format_sources(hits),
+                    question=question,
+                    today=today,
+                ),
+            },
+        ]
+
+    def stream(
+        self, question: str, *, filters: Filters | None = None, query: str | None = None
+    ) -> AnswerStream:
+        return AnswerStream(lambda s: self._run(s, question, query or question, filters))
+
+    def _run(
+        self, handle: AnswerStream, question: str, query: str, filters: Filters | None
+    ) -> Generator[str, None, Answer]:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+
+        def ms() -> float:
+            return (time.perf_counter() - started) * 1000
+
+        hits = self.retriever.search(query, self.settings.answer.k, filters)
+        timings["retrieve"] = ms()
+        relevance = self.checker.relevance(query, hits)
+        if not hits or max(relevance) < self.settings.answer.min_relevance:
+            yield ABSTAIN_TEXT
+            timings["first_token"] = timings["total"] = ms()
+            return self._result(question, query, ABSTAIN_TEXT, True, (), timings)
+
+        renumberer = Renumberer(len(hits))
+        raw = ""
+        partial_error: str | None = None
+        if self.llm is None:
+            raw = self.checker.extract(question, hits)
+            chunks: Iterator[str] = iter([raw])
+        else:
+            max_tokens, temperature = self.settings.llm.max_tokens, self.settings.llm.temperature
+            chunks = self.llm.stream(
+                self.messages(question, hits), max_tokens=max_tokens, temperature=temperature
+            )
+        try:
+            for delta in chunks:
+                if self.llm is not None:
+                    raw += delta
+                shown = renumberer.feed(delta)
+                if shown:
+                    timings.setdefault("first_token", ms())
+                    yield shown
+                if handle.cancelled:
+                    partial_error = "cancelled"
+                    break
+        except PartialAnswer as exc:
+            partial_error = str(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        tail = renumberer.finish()
+        if tail:
+            yield tail
+        timings.setdefault("first_token", ms())
+        if not raw.strip():
+            if partial_error:
+                raise LLMError(partial_error)
+            raw = ABSTAIN_TEXT
+        answer = self._finish(question, query, raw, hits, timings, partial_error)
+        timings["total"] = ms()
+        return answer
+
+    def _finish(
+        self,
+        question: str,
+        query: str,
+        raw: str,
+        hits: Sequence[Hit],
+        timings: dict[str, float],
+        partial_error: str | None,
+    ) -> Answer:
+        if is_abstention(strip_markers(raw)) or not raw.strip():
+            return self._result(question, query, strip_markers(raw), True, (), timings)
+        text, cites, dropped = self.verify(raw, hits)
+        return self._result(
+            question, query, text, False, cites, timings, dropped, partial_error
+        )
+
+    def verify(self, raw: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], int]:
+        """Check every sentence against its sources; attach or re-point citations."""
+        min_support = self.settings.answer.min_support
+        # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
+        valid, order, dropped = renumber(raw, len(hits))
+        claims = sentences(valid)
+        scores = self.checker.score_claims([c.text for c in claims], hits)
+        rebuilt: list[str] = []
+        cursor = 0
+        cited_by: dict[int, list[tuple[str, float, bool]]] = {}
+        for claim, row in zip(claims, scores, strict=True):
+            cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
+            chosen: list[int] = []
+            attached = False
+            for index in dict.fromkeys(cited):
+                chosen.append(index)
+            best = int(np.argmax(row)) if len(row) else -1
+            strong = best >= 0 and row[best] >= min_support
+            if not chosen and strong and len(claim.text.split()) >= 3:
+                chosen, attached = [best], True
+            elif chosen and strong and max(row[i] for i in chosen) < min_support:
+                if row[best] >= max(row[i] for i in chosen) + 0.15:
+                    chosen, attached = [best], True
+            body = valid[cursor : claim.start] + re.sub(r"\s*\[\d+\]", "", valid[claim.start : claim.end])
+            stripped = body.rstrip()
+            markers = "".join(f"[{i + 1}]" for i in chosen)
+            rebuilt.append(stripped + (" " + markers if markers else "") + body[len(stripped) :])
+            cursor = claim.end
+            for i in chosen:
+                cited_by.setdefault(i, []).append((claim.text, float(row[i]), attached))
+        rebuilt.append(valid[cursor:])
+        model_text = "".join(rebuilt)
+        text, final_order, _ = renumber(model_text, len(hits))
+        citations = []
+        for n, model_number in enumerate(final_order, 1):
+            hit = hits[model_number - 1]
+            uses = cited_by.get(model_number - 1, [])
+            score = max((s for _, s, _ in uses), default=0.0)
+            start, end = best_span(" ".join(t for t, _, _ in uses), hit.text)
+            citations.append(
+                Citation(
+                    n=n,
+                    article_id=hit.article_id,
+                    title=hit.title,
+                    source=hit.source,
+                    published=hit.published,
+                    quote=hit.text[start:end].strip(),
+                    start=hit.start + start,
+                    end=hit.start + start + len(hit.text[start:end].strip()),
+                    supported=score >= min_support,
+                    score=score,
+                    attached=bool(uses) and all(a for _, _, a in uses),
+                    url=hit.url,
+                )
+            )
+        return tidy(text), tuple(citations), dropped
+
+    def _result(
+        self,
+        question: str,
+        query: str,
+        text: str,
+        abstained: bool,
+        citations: tuple[Citation, ...],
+        timings: dict[str, float],
+        dropped: int = 0,
+        error: str | None = None,
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=tidy(text) if text else ABSTAIN_TEXT,
+            citations=citations,
+            abstained=abstained,
+            provider=self.provider,
+            model=self.model,
+            timings=timings,
+            query=query,
+            partial=error is not None,
+            dropped_markers=dropped,
+            error=error,
+        )
+
+
+def history_text(turns: Sequence[Turn], limit: int = 3) -> str:
+    lines = []
+    for turn in turns[-limit:]:
+        lines.append(f"User: {turn.question}")
+        lines.append(f"Assistant: {strip_markers(turn.answer)[:400]}")
+    return "\n".join(lines)
+

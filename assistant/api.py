@@ -1,0 +1,309 @@
+"""`Assistant`: the one door every front end (CLI, TUI, eval, your program) goes through.
+
+It owns the settings, opens the store and the models lazily (so a front end can paint before
+the heavy imports), and exposes typed calls: ingest, search, articles, and (in `answering`)
+ask, stream and chat. Everything it returns is a frozen dataclass from `types`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncio
+from collections.abc import AsyncIterator, Generator
+
+from .answer import Answerer, AnswerStream, Turn, history_text
+from .config import Settings, load_config
+from .embeddings import Embedder, get_embedder
+from .errors import AssistantError
+from .ingest import ProgressFn, collect, ingest_articles
+from .llm import make_llm, resolve_provider
+from .prompts import Prompts, fill
+from .retrieve import Filters, Retriever
+from .store import Store
+from .types import Answer, Article, ArticleInfo, Hit, IngestReport, Skipped
+
+DateLike = str | date | datetime | int | None
+
+
+def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
+    """An epoch second from an ISO string, a date, a datetime or an int (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise AssistantError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+        if end_of_day and len(text) == 10:
+            value = value.replace(hour=23, minute=59, second=59)
+    elif not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        if end_of_day:
+            value = value.replace(hour=23, minute=59, second=59)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp())
+
+
+class Assistant:
+    """A news assistant over one index. Safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._embedder: Embedder | None = None
+        self._answerers: dict[str, Answerer] = {}
+        self.prompts = Prompts.load(settings.prompts_path)
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, **overrides: Any) -> Assistant:
+        """Settings from `path` (default `config.toml`), the environment, then `overrides`
+        such as `llm__provider="extractive"` or `store={"data_dir": "/tmp/x"}`."""
+        return cls(load_config(path, **overrides))
+
+    # -- lazily opened parts --------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                e = self.settings.embedding
+                self._embedder = get_embedder(e.provider, e.model, e.batch_size, e.threads)
+            return self._embedder
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                s = self.settings
+                self._store = Store(
+                    s.data_path,
+                    collection=s.store.collection,
+                    url=s.store.url,
+                    embedding_provider=s.embedding.provider,
+                    embedding_model=s.embedding.model,
+                )
+            return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        r = self.settings.retrieval
+        return Retriever(
+            self.store, self.embedder, mode=r.mode, max_per_article=r.max_per_article, rrf_k=r.rrf_k
+        )
+
+    def open(self) -> Assistant:
+        """Open the store and load the embedding model now rather than on first use."""
+        _ = self.store, self.embedder
+        return self
+
+    # -- ingest ---------------------------------------------------------------------------
+    def ingest(
+        self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Index files and folders; unchanged articles cost nothing. With `prune`, articles
+        that came from these paths but are gone from them are removed."""
+        roots = [Path(p).expanduser() for p in paths]
+        max_bytes = int(self.settings.ingest.max_file_mb * 1_000_000)
+        articles, skipped = collect(roots, max_bytes)
+        return self.ingest_articles(
+            articles, skipped=skipped, prune_roots=roots if prune else None, progress=progress
+        )
+
+    def ingest_articles(
+        self,
+        articles: Sequence[Article],
+        *,
+        skipped: Sequence[Skipped] = (),
+        prune_roots: Sequence[Path] | None = None,
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        """Index articles you built yourself (ids must be stable across runs)."""
+        store = self.store
+        prune = None
+        if prune_roots is not None:
+            resolved = [str(r.resolve()) for r in prune_roots]
+
+            def prune(seen: set[str]) -> list[str]:
+                gone = []
+                for info in store.list_articles():
+                    if info.id in seen or not info.path:
+                        continue
+                    origin = str(Path(info.path).resolve())
+                    if any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in resolved):
+                        gone.append(info.id)
+                return gone
+
+        ing = self.settings.ingest
+        return ingest_articles(
+            store,
+            self.embedder,
+            articles,
+            chunk_size=ing.chunk_size,
+            chunk_overlap=ing.chunk_overlap,
+            skipped=skipped,
+            prune_ids=prune,
+            progress=progress,
+        )
+
+    # -- read -----------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> list[Hit]:
+        """The `k` best passages for `query`, optionally from one source and date range."""
+        filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
+        return self.retriever.search(query, k or self.settings.retrieval.k, filters)
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article (without its text), oldest first."""
+        return self.store.list_articles()
+
+    def article(self, article_id: str) -> Article | None:
+        """One indexed article with its full text, or None."""
+        return self.store.get_article(article_id)
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks) in the index."""
+        return self.store.count()
+
+    # -- answers --------------------------------------------------------------------------
+    @property
+    def provider(self) -> str:
+        """The provider that answers: `llm.provider`, with `auto` resolved."""
+        return resolve_provider(self.settings.llm)
+
+    def answerer(self) -> Answerer:
+        provider = self.provider
+        with self._lock:
+            if provider not in self._answerers:
+                llm = None if provider == "extractive" else make_llm(provider, self.settings.llm)
+                self._answerers[provider] = Answerer(
+                    self.settings, self.retriever, self.embedder, self.prompts, provider, llm
+                )
+            return self._answerers[provider]
+
+    def stream(
+        self,
+        question: str,
+        *,
+        source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> AnswerStream:
+        """Start answering: iterate the result for text chunks, then call `.answer()`."""
+        filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
+        return self.answerer().stream(question, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        source: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> Answer:
+        """Answer `question` from the indexed articles, with verified citations."""
+        return self.stream(question, source=source, since=since, until=until).answer()
+
+    async def aask(self, question: str, **filters: Any) -> Answer:
+        """`ask` without blocking the event loop."""
+        return await asyncio.to_thread(self.ask, question, **filters)
+
+    def astream(self, question: str, **filters: Any) -> AsyncAnswerStream:
+        """`stream` for asyncio: `async for chunk in ...`, then `await .answer()`."""
+        return AsyncAnswerStream(lambda: self.stream(question, **filters))
+
+    def chat(self) -> Chat:
+        """A conversation: follow-up questions are rewritten with the history before search."""
+        return Chat(self)
+
+
+class AsyncAnswerStream:
+    """An `AnswerStream` driven from a worker thread, for asyncio callers."""
+
+    def __init__(self, start: Any) -> None:
+        self._start = start
+        self._stream: AnswerStream | None = None
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        self._stream = await asyncio.to_thread(self._start)
+        iterator = iter(self._stream)
+        done = object()
+        while True:
+            chunk = await asyncio.to_thread(next, iterator, done)
+            if chunk is done:
+                return
+            yield str(chunk)
+
+    async def answer(self) -> Answer:
+        if self._stream is None:
+            async for _ in self:
+                pass
+        assert self._stream is not None
+        return await asyncio.to_thread(self._stream.answer)
+
+    def cancel(self) -> None:
+        if self._stream is not None:
+            self._stream.cancel()
+
+
+class Chat:
+    """A conversation with history. The first question is used as it is; later ones are
+    rewritten into standalone queries (with today's date) before retrieval."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.turns: list[Turn] = []
+
+    def condense(self, question: str) -> str:
+        """The standalone query for `question` given the history."""
+        if not self.turns:
+            return question
+        answerer = self.assistant.answerer()
+        llm = answerer.llm
+        if llm is None:  # extractive: keep the last question's words in the query
+            return f"{self.turns[-1].question} {question}"
+        prompt = fill(
+            self.assistant.prompts.condense,
+            history=history_text(self.turns),
+            question=question,
+            today=date.today().isoformat(),
+        )
+        rewritten = "".join(
+            llm.stream([{"role": "user", "content": prompt}], max_tokens=80, temperature=0.0)
+        )
+        rewritten = rewritten.strip().strip('"').splitlines()[0].strip() if rewritten.strip() else ""
+        return rewritten or question
+
+    def stream(self, question: str, **filters: Any) -> AnswerStream:
+        answerer = self.assistant.answerer()
+        f = Filters(
+            filters.get("source"),
+            to_timestamp(filters.get("since")),
+            to_timestamp(filters.get("until"), end_of_day=True),
+        )
+
+        def run(handle: AnswerStream) -> Generator[str, None, Answer]:
+            query = self.condense(question)
+            answer = yield from answerer._run(handle, question, query, f)
+            self.turns.append(Turn(question, answer.text))
+            return answer
+
+        return AnswerStream(run)
+
+    def ask(self, question: str, **filters: Any) -> Answer:
+        return self.stream(question, **filters).answer()

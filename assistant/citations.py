@@ -1,0 +1,187 @@
+"""Citation markers: parse `[n]`, renumber while streaming, check each claim against its source.
+
+Pure functions and one small state machine, no I/O: the model's `[n]` points at the n-th
+numbered source in its prompt. In what the user sees, numbers run 1, 2, 3… by first
+appearance; markers that point at no source are dropped (and counted). A marker can arrive
+split over stream chunks (`"["`, `"1]"`), so the renumberer holds back an unfinished `[`
+until it knows what it is, and never shows a number it would later change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+# [1]  [1, 2]  [1,2,3]  [1-2]  [Source 1]  [source 2]
+MARKER = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*(?:[,;–-]|and)\s*\d{1,3})*)\s*\]", re.I)
+_PARTIAL = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*)?[\d\s,;–-]*$", re.I)
+_MAX_HOLD = 24
+WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*", re.I)
+STOPWORDS = frozenset(
+    "a an and are as at be been but by for from has have he her his in is it its of on or "
+    "that the their they this to was were which who will with would said says not also".split()
+)
+
+
+def marker_numbers(body: str) -> list[int]:
+    """The numbers inside one marker's brackets: "1, 2" -> [1, 2]; "1-3" -> [1, 2, 3]."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*(?:[,;]|and)\s*", body.strip()):
+        if not part:
+            continue
+        bounds = re.split(r"\s*[–-]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            low, high = int(bounds[0]), int(bounds[1])
+            if 0 < high - low < 10:
+                numbers.extend(range(low, high + 1))
+                continue
+        numbers.extend(int(b) for b in bounds if b.isdigit())
+    return numbers
+
+
+@dataclass
+class Renumberer:
+    """Maps the model's source numbers to display numbers by first appearance.
+
+    `feed` takes raw model text and returns the text to show now; `finish` flushes the rest.
+    """
+
+    sources: int
+    order: list[int] = field(default_factory=list)
+    """Model source numbers (1-based) in order of first citation: display n = index + 1."""
+    dropped: int = 0
+    _held: str = ""
+
+    def display(self, source: int) -> int | None:
+        if not 1 <= source <= self.sources:
+            return None
+        if source not in self.order:
+            self.order.append(source)
+        return self.order.index(source) + 1
+
+    def _rewrite(self, match: re.Match[str]) -> str:
+        shown: list[int] = []
+        for source in marker_numbers(match.group(1)):
+            n = self.display(source)
+            if n is None:
+                self.dropped += 1
+            elif n not in shown:
+                shown.append(n)
+        return "".join(f"[{n}]" for n in shown)
+
+    def rewrite(self, text: str) -> str:
+        return MARKER.sub(self._rewrite, text)
+
+    def feed(self, chunk: str) -> str:
+        text = self._held + chunk
+        self._held = ""
+        cut = text.rfind("[")
+        if cut >= 0 and "]" not in text[cut:]:
+            tail = text[cut:]
+            if _PARTIAL.fullmatch(tail) and len(tail) <= _MAX_HOLD:
+                self._held, text = tail, text[:cut]
+        return self.rewrite(text)
+
+    def finish(self) -> str:
+        held, self._held = self._held, ""
+        return self.rewrite(held)
+
+
+def renumber(text: str, sources: int) -> tuple[str, list[int], int]:
+    """Renumber a whole answer: (text, model numbers in display order, markers dropped)."""
+    r = Renumberer(sources)
+    out = r.rewrite(text)
+    return out, r.order, r.dropped
+
+
+def tidy(text: str) -> str:
+    """Spacing around markers: "claim [1] ." -> "claim [1]."; no "[1][1]" repeats."""
+    text = re.sub(r"\[(\d+)\](?:\s*\[\1\])+", r"[\1]", text)
+    text = re.sub(r"\s+(\[\d+\])", r" \1", text)
+    text = re.sub(r"(\[\d+\])\s+([.,;:!?])", r"\1\2", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[\d+\])+)?(?=\s+[\"“'(]?[A-Z0-9]|\s*\n|$)")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    """The sentence without its markers."""
+    markers: tuple[int, ...]
+    """Display numbers cited by the sentence."""
+    start: int
+    end: int
+
+
+def sentences(answer: str) -> list[Sentence]:
+    """Split an answer into sentences; markers right after the full stop belong to it."""
+    out: list[Sentence] = []
+    begin = 0
+    for match in _SENTENCE_END.finditer(answer):
+        end = match.end()
+        _append(out, answer, begin, end)
+        begin = end
+    _append(out, answer, begin, len(answer))
+    return out
+
+
+def _append(out: list[Sentence], answer: str, begin: int, end: int) -> None:
+    raw = answer[begin:end]
+    if not raw.strip():
+        return
+    numbers = tuple(int(n) for n in re.findall(r"\[(\d+)\]", raw))
+    clean = " ".join(re.sub(r"\[\d+\]", "", raw).split())
+    if clean:
+        out.append(Sentence(clean, numbers, begin, end))
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in (m.lower() for m in WORD.findall(text)) if w not in STOPWORDS}
+
+
+def overlap(claim: str, passage: str) -> float:
+    """Share of the claim's content words (and numbers) found in the passage, 0..1."""
+    words = content_words(claim)
+    if not words:
+        return 0.0
+    found = content_words(passage)
+    hits = sum(1.0 if w in found else 0.0 for w in words)
+    numbers = {w for w in words if any(c.isdigit() for c in w)}
+    if numbers and not numbers <= found:  # a number the passage lacks is a strong signal
+        hits -= 0.5 * len(numbers - found)
+    return max(0.0, hits / len(words))
+
+
+def best_span(claim: str, passage: str, max_chars: int = 320) -> tuple[int, int]:
+    """Offsets of the passage sentence(s) that best match the claim (for the quote)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+[.!?]?[\"”']?", passage)]
+    spans = [(s, e) for s, e in spans if passage[s:e].strip()]
+    if not spans:
+        return 0, min(len(passage), max_chars)
+    scored = [(overlap(claim, passage[s:e]), s, e) for s, e in spans]
+    _, start, end = max(scored, key=lambda t: (t[0], -t[1]))
+    while start < len(passage) and passage[start].isspace():
+        start += 1
+    if end - start > max_chars:
+        end = start + max_chars
+    return start, end
+
+
+def unique(items: Iterable[int]) -> list[int]:
+    seen: list[int] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def strip_markers(text: str) -> str:
+    return tidy(MARKER.sub("", text))
+
+
+def marker_counts(text: str, sources: Sequence[object]) -> int:
+    return sum(len(marker_numbers(m.group(1))) for m in MARKER.finditer(text))

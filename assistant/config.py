@@ -1,0 +1,229 @@
+"""Settings: one typed, documented model read from TOML, the environment and arguments.
+
+Precedence, lowest first: defaults < the TOML file (`config.toml`, or the file named by
+`ASSISTANT_CONFIG`) < environment variables `ASSISTANT_<SECTION>__<KEY>` (and the shortcut
+`ASSISTANT_DATA_DIR`) < keyword overrides (what CLI flags and `Assistant.from_config` pass).
+Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "news-assistant"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class StoreSettings(_Section):
+    data_dir: str = ""
+    """Where the index lives. Empty: $ASSISTANT_DATA_DIR, else the user data dir."""
+    url: str = ""
+    """A Chroma server such as http://127.0.0.1:8000. Empty: an embedded store in data_dir."""
+    collection: str = "news"
+    """Name prefix of the Chroma collections."""
+
+
+class IngestSettings(_Section):
+    chunk_size: int = Field(160, ge=32, le=1024)
+    """Chunk length in tokens (sentence-aware)."""
+    chunk_overlap: int = Field(20, ge=0, le=256)
+    """Tokens shared by neighbouring chunks."""
+    max_file_mb: float = Field(20.0, gt=0)
+    """Files larger than this are skipped with a reason."""
+
+
+class EmbeddingSettings(_Section):
+    provider: Literal["minilm", "openai"] = "minilm"
+    """minilm: all-MiniLM-L6-v2 int8 ONNX, offline. openai: the OpenAI embeddings API."""
+    model: str = "text-embedding-3-small"
+    """Model name for the openai provider."""
+    batch_size: int = Field(32, ge=1, le=1024)
+    """Texts per model call; texts are sorted by length and padded to the batch's longest."""
+    threads: int = Field(0, ge=0)
+    """ONNX Runtime threads; 0 uses every core."""
+
+
+class RetrievalSettings(_Section):
+    mode: Literal["hybrid", "vector", "bm25"] = "hybrid"
+    """hybrid fuses BM25 and vector rankings with reciprocal rank fusion."""
+    k: int = Field(5, ge=1, le=100)
+    """Passages returned by search."""
+    max_per_article: int = Field(2, ge=1)
+    """At most this many passages of one article in a result list."""
+    rrf_k: int = Field(60, ge=1)
+    """Reciprocal rank fusion constant."""
+
+
+class LLMSettings(_Section):
+    provider: Literal["auto", "openai", "local", "extractive"] = "auto"
+    """auto: openai when OPENAI_API_KEY or base_url is set, else local when installed,
+    else extractive."""
+    model: str = ""
+    """Model name; empty picks gpt-4o-mini (openai) or the embedded GGUF (local)."""
+    base_url: str = ""
+    """An OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama."""
+    model_path: str = ""
+    """A GGUF file for the local provider; empty assembles the packaged Qwen2.5 1.5B."""
+    temperature: float = Field(0.1, ge=0, le=2)
+    """Sampling temperature."""
+    max_tokens: int = Field(384, ge=16)
+    """Longest answer in tokens."""
+    context_size: int = Field(4096, ge=512)
+    """Context window of the local model in tokens."""
+    timeout: float = Field(60.0, gt=0)
+    """Seconds to wait for an LLM server before giving up."""
+    threads: int = Field(0, ge=0)
+    """llama.cpp threads; 0 uses every core."""
+
+
+class AnswerSettings(_Section):
+    k: int = Field(4, ge=1, le=20)
+    """Passages given to the model as numbered sources."""
+    min_support: float = Field(0.45, ge=0, le=1)
+    """A cited sentence whose support score is below this is flagged as weak."""
+    min_relevance: float = Field(0.25, ge=0, le=1)
+    """Below this best passage similarity the assistant says the articles don't answer."""
+    prompts_dir: str = "prompts"
+    """Folder of prompt templates (system.txt, answer.txt, condense.txt)."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant, grouped by the layer that uses it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        use_attribute_docstrings=True,
+    )
+
+    store: StoreSettings = StoreSettings()
+    ingest: IngestSettings = IngestSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    config_path: str = ""
+    """The TOML file these settings were read from (set by `load_config`)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    # -- resolved paths ---------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the config are relative to the config file's folder."""
+        return Path(self.config_path).resolve().parent if self.config_path else Path.cwd()
+
+    def _resolve(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def data_path(self) -> Path:
+        if self.store.data_dir:
+            return self._resolve(self.store.data_dir)
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir(APP_NAME, appauthor=False))
+
+    @property
+    def prompts_path(self) -> Path:
+        path = self._resolve(self.answer.prompts_dir)
+        if not path.exists() and (PROJECT_ROOT / "prompts").is_dir():
+            return PROJECT_ROOT / "prompts"
+        return path
+
+
+def default_config_path() -> Path | None:
+    """`$ASSISTANT_CONFIG`, else ./config.toml, else the project's config.toml."""
+    named = os.environ.get("ASSISTANT_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"ASSISTANT_CONFIG names {path}, which is not a file")
+        return path
+    for candidate in (Path.cwd() / "config.toml", PROJECT_ROOT / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _nest(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Turn `llm__provider="x"` (or `llm={"provider": "x"}`) into nested dicts."""
+    nested: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        parts = key.split("__") if "__" in key else key.split(".")
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        if isinstance(value, dict) and isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]].update(value)
+        else:
+            node[parts[-1]] = value
+    return nested
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from `path` (or the default file), the environment and `overrides`."""
+    toml_path = Path(path).expanduser() if path else default_config_path()
+    if toml_path is not None and not toml_path.is_file():
+        raise ConfigError(f"config file not found: {toml_path}")
+    values = _nest(overrides)
+    if os.environ.get("ASSISTANT_DATA_DIR") and "ASSISTANT_STORE__DATA_DIR" not in os.environ:
+        values.setdefault("store", {}).setdefault("data_dir", os.environ["ASSISTANT_DATA_DIR"])
+    if toml_path is not None:
+        values["config_path"] = str(toml_path.resolve())
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=toml_path)
+
+    try:
+        return _FileSettings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, toml_path)) from None
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"{toml_path}: {exc}") from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = f"{path.name}: " if path else ""
+    problems = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            hint = " (secrets such as API keys belong in the environment)" if "key" in loc else ""
+            problems.append(f"unknown setting {loc}{hint}")
+        else:
+            problems.append(f"{loc}: {err['msg']}")
+    return f"invalid configuration: {where}" + "; ".join(problems)

@@ -1,0 +1,54 @@
+"""Prompt templates: plain-text files in `prompts/` that users may edit.
+
+Each template names its inputs as `{placeholder}`. A template that lacks a required
+placeholder fails when the assistant starts, naming the file and the placeholder, instead of
+silently producing answers without sources. Values are substituted literally (article text may
+contain braces), so only the known placeholders are ever replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "system": (),
+    "answer": ("sources", "question"),
+    "condense": ("history", "question"),
+}
+OPTIONAL = ("today",)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str
+    answer: str
+    condense: str
+
+    @classmethod
+    def load(cls, folder: Path) -> Prompts:
+        texts: dict[str, str] = {}
+        for name, required in REQUIRED.items():
+            path = folder / f"{name}.txt"
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise ConfigError(f"prompt template missing: {path}") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"cannot read prompt template {path}: {exc}") from None
+            for placeholder in required:
+                if "{" + placeholder + "}" not in text:
+                    raise ConfigError(
+                        f"prompt template {path} lacks the required placeholder {{{placeholder}}}"
+                    )
+            texts[name] = text.strip()
+        return cls(**texts)
+
+
+def fill(template: str, **values: str) -> str:
+    """Replace `{name}` for each given value, leaving any other braces alone."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
