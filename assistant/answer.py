@@ -17,9 +17,18 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+
 import numpy as np
 
-from .citations import Renumberer, best_span, renumber, sentences, strip_markers, tidy
+from .citations import (
+    Renumberer,
+    best_span,
+    content_words,
+    renumber,
+    sentences,
+    strip_markers,
+    tidy,
+)
 from .config import Settings
 from .embeddings import Embedder
 from .errors import LLMError
@@ -37,6 +46,14 @@ _ABSTAIN = re.compile(
     r"cannot be (?:determined|answered)|there is no (?:information|mention)",
     re.I,
 )
+
+
+_REPEAT = re.compile(r"\b(\w[\w' -]{1,40}?)(?:[\s:;,.-]+\1\b){2,}")
+
+
+def collapse_repeats(text: str) -> str:
+    """"Madrid: Madrid: Madrid" -> "Madrid" (a small model's stutter)."""
+    return _REPEAT.sub(r"\1", text)
 
 
 def is_abstention(text: str) -> bool:
@@ -142,8 +159,17 @@ class Answerer:
         return AnswerStream(lambda s: self._run(s, question, query or question, filters))
 
     def _run(
-        self, handle: AnswerStream, question: str, query: str, filters: Filters | None
+        self,
+        handle: AnswerStream,
+        question: str,
+        query: str,
+        filters: Filters | None,
+        *,
+        prompt_question: str | None = None,
     ) -> Generator[str, None, Answer]:
+        """Answer `question` from the passages found for `query`. The model is asked
+        `prompt_question` (default `question`): in a chat, the standalone rewrite of a
+        follow-up, since the answer prompt carries no history."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
 
@@ -167,7 +193,9 @@ class Answerer:
         else:
             max_tokens, temperature = self.settings.llm.max_tokens, self.settings.llm.temperature
             chunks = self.llm.stream(
-                self.messages(question, hits), max_tokens=max_tokens, temperature=temperature
+                self.messages(prompt_question or question, hits),
+                max_tokens=max_tokens,
+                temperature=temperature,
             )
         try:
             for delta in chunks:
@@ -189,11 +217,13 @@ class Answerer:
         tail = renumberer.finish()
         if tail:
             yield tail
-        timings.setdefault("first_token", ms())
         if not raw.strip():
             if partial_error:
                 raise LLMError(partial_error)
-            raw = ABSTAIN_TEXT
+            raw = ABSTAIN_TEXT  # nothing to say: the reader sees the abstention too
+            timings.setdefault("first_token", ms())
+            yield ABSTAIN_TEXT
+        timings.setdefault("first_token", ms())
         answer = self._finish(question, query, raw, hits, timings, partial_error)
         timings["total"] = ms()
         return answer
@@ -208,8 +238,13 @@ class Answerer:
         partial_error: str | None,
     ) -> Answer:
         if is_abstention(strip_markers(raw)) or not raw.strip():
-            return self._result(question, query, strip_markers(raw), True, (), timings)
+            return self._result(
+                question, query, strip_markers(raw), True, (), timings, error=partial_error
+            )
         text, cites, dropped = self.verify(raw, hits)
+        if not any(c.supported for c in cites):
+            # nothing the model said is backed by the passages: a guess, not an answer
+            return self._result(question, query, ABSTAIN_TEXT, True, (), timings, dropped)
         return self._result(
             question, query, text, False, cites, timings, dropped, partial_error
         )
@@ -224,7 +259,14 @@ class Answerer:
         rebuilt: list[str] = []
         cursor = 0
         cited_by: dict[int, list[tuple[str, float, bool]]] = {}
+        said: set[str] = set()
         for claim, row in zip(claims, scores, strict=True):
+            key = " ".join(content_words(claim.text))
+            if key in said:  # small models repeat themselves: say each thing once
+                rebuilt.append(valid[cursor : claim.start])
+                cursor = claim.end
+                continue
+            said.add(key)
             cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
             chosen: list[int] = []
             attached = False
@@ -237,6 +279,9 @@ class Answerer:
             elif chosen and strong and max(row[i] for i in chosen) < min_support:
                 if row[best] >= max(row[i] for i in chosen) + 0.15:
                     chosen, attached = [best], True
+            elif chosen and max(row[i] for i in chosen) >= min_support:
+                # one source backs the claim: drop co-cited ones that clearly don't
+                chosen = [i for i in chosen if row[i] >= min_support / 2]
             body = valid[cursor : claim.start] + re.sub(r"\s*\[\d+\]", "", valid[claim.start : claim.end])
             stripped = body.rstrip()
             markers = "".join(f"[{i + 1}]" for i in chosen)
@@ -246,7 +291,7 @@ class Answerer:
                 cited_by.setdefault(i, []).append((claim.text, float(row[i]), attached))
         rebuilt.append(valid[cursor:])
         model_text = "".join(rebuilt)
-        text, final_order, _ = renumber(model_text, len(hits))
+        text, final_order, _ = renumber(collapse_repeats(model_text), len(hits))
         citations = []
         for n, model_number in enumerate(final_order, 1):
             hit = hits[model_number - 1]

@@ -7,14 +7,12 @@ ask, stream and chat. Everything it returns is a frozen dataclass from `types`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from collections.abc import AsyncIterator, Generator, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-
-import asyncio
-from collections.abc import AsyncIterator, Generator
 
 from .answer import Answerer, AnswerStream, Turn, history_text
 from .config import Settings, load_config
@@ -45,11 +43,11 @@ def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
         if end_of_day and len(text) == 10:
             value = value.replace(hour=23, minute=59, second=59)
     elif not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
         if end_of_day:
             value = value.replace(hour=23, minute=59, second=59)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
 
 
@@ -240,8 +238,9 @@ class AsyncAnswerStream:
         self._stream: AnswerStream | None = None
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        self._stream = await asyncio.to_thread(self._start)
-        iterator = iter(self._stream)
+        stream: AnswerStream = await asyncio.to_thread(self._start)
+        self._stream = stream
+        iterator = iter(stream)
         done = object()
         while True:
             chunk = await asyncio.to_thread(next, iterator, done)
@@ -299,7 +298,9 @@ class Chat:
 
         def run(handle: AnswerStream) -> Generator[str, None, Answer]:
             query = self.condense(question)
-            answer = yield from answerer._run(handle, question, query, f)
+            answer = yield from answerer._run(
+                handle, question, query, f, prompt_question=query if self.turns else None
+            )
             self.turns.append(Turn(question, answer.text))
             return answer
 

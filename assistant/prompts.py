@@ -8,6 +8,7 @@ contain braces), so only the known placeholders are ever replaced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,12 @@ class Prompts:
 
 
 def fill(template: str, **values: str) -> str:
-    """Replace `{name}` for each given value, leaving any other braces alone."""
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
+    """Replace `{name}` for each given value, leaving any other braces alone.
+
+    One pass over the template: a value is never searched for placeholders itself, so an
+    article that contains "{question}" reaches the model as it is written.
+    """
+    if not values:
+        return template
+    pattern = re.compile("|".join(re.escape("{" + name + "}") for name in values))
+    return pattern.sub(lambda m: values[m.group(0)[1:-1]], template)

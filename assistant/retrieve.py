@@ -99,9 +99,7 @@ class Retriever:
             query, k, source=filters.source, since=filters.since, until=filters.until
         )
         found = self.store.get_chunks([cid for cid, _ in scored])
-        return [
-            _hit(cid, *found[cid], score) for cid, score in scored if cid in found
-        ]
+        return [_hit(cid, *found[cid], score) for cid, score in scored if cid in found]
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         filters = filters or Filters()

@@ -94,7 +94,9 @@ class Store:
                     settings=settings,
                 )
             else:
-                self.client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+                self.client = chromadb.PersistentClient(
+                    path=str(data_dir / "chroma"), settings=settings
+                )
             ef = chroma_embedding_function(embedding_provider, embedding_model)
             space = {"hnsw:space": "cosine"}
             self.chunks = self.client.get_or_create_collection(
@@ -108,6 +110,7 @@ class Store:
             raise StoreError(f"cannot open the vector store at {where}: {exc}") from None
         self.lexical = LexicalIndex(data_dir / f"{collection}_bm25")
         self._pending_path = data_dir / f"{collection}_pending.json"
+        self._stale_path = data_dir / f"{collection}_bm25.stale"
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
         self.recover()
 
@@ -144,16 +147,32 @@ class Store:
         tmp.write_text(json.dumps(list(ids)), encoding="utf-8")
         os.replace(tmp, self._pending_path)
 
-    def recover(self) -> None:
-        """Remove chunks of articles whose write was interrupted (they have no record)."""
+    def recover(self, *, locked: bool = False) -> None:
+        """Remove chunks of articles whose write was interrupted (they have no record).
+
+        Unless the caller holds the ingest lock (`locked`), this takes it, and does nothing
+        while another ingest holds it: that ingest's pending articles are in flight."""
         pending = self._pending()
         if not pending:
+            return
+        if not locked:
+            try:
+                with self.ingest_lock():
+                    self.recover(locked=True)
+            except IngestLockedError:
+                pass
             return
         committed = set(self.articles_col.get(ids=pending, include=[])["ids"])
         for article_id in pending:
             if article_id not in committed:
+                self._stale_path.touch()
                 self.chunks.delete(where={"article_id": article_id})
         self._set_pending([])
+
+    @property
+    def lexical_stale(self) -> bool:
+        """True when chunks changed since the BM25 index was built (or there is none)."""
+        return self._stale_path.exists() or not self.lexical.exists()
 
     # -- writes ---------------------------------------------------------------------------
     def write_articles(
@@ -163,6 +182,7 @@ class Store:
         if not items:
             return
         ids = [article.id for article, *_ in items]
+        self._stale_path.touch()
         self._set_pending(ids)
         self.articles_col.delete(ids=ids)
         for article_id in ids:
@@ -188,7 +208,9 @@ class Store:
             for chunk in chunks:
                 chunk_ids.append(chunk.id)
                 chunk_docs.append(chunk.text)
-                chunk_meta.append({**common, "index": chunk.index, "start": chunk.start, "end": chunk.end})
+                chunk_meta.append(
+                    {**common, "index": chunk.index, "start": chunk.start, "end": chunk.end}
+                )
             vectors.append(vecs)
             mean = vecs.mean(axis=0) if len(vecs) else np.zeros(vecs.shape[1], dtype=np.float32)
             art_vecs.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
@@ -223,6 +245,7 @@ class Store:
     def delete_articles(self, ids: Sequence[str]) -> None:
         if not ids:
             return
+        self._stale_path.touch()
         self.articles_col.delete(ids=list(ids))
         for article_id in ids:
             self.chunks.delete(where={"article_id": article_id})
@@ -240,6 +263,7 @@ class Store:
                     )
                 )
         self.lexical.rebuild(docs)
+        self._stale_path.unlink(missing_ok=True)
 
     # -- reads ----------------------------------------------------------------------------
     def _pages(

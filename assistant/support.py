@@ -10,6 +10,8 @@ anything retrieved is relevant at all.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,8 +22,12 @@ from .types import Hit
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
 LEXICAL_WEIGHT = 0.6
-EXTRACT_MIN = 0.35
+EXTRACT_MIN = 0.42
+NUMBER_CAP = 0.3
+"""Most a claim can score against a passage that lacks one of its numbers."""
 EXTRACT_MAX_SENTENCES = 2
+NOVELTY = 0.08
+_NAMES = re.compile(r"\$?\d[\d.,]*%?|\b[A-Z][a-z]{2,}")
 
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
@@ -39,17 +45,46 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
 
 
 class SupportChecker:
-    """Scores claims against passages with word overlap and the embedding model."""
+    """Scores claims against passages with word overlap and the embedding model.
+
+    Vectors of passages and passage sentences are kept (up to `CACHE_SIZE` texts): one
+    answer embeds the same sentences to extract and to verify, and a chat's follow-ups
+    mostly retrieve the passages of the turn before.
+    """
+
+    CACHE_SIZE = 4096
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
+        self._cache: OrderedDict[str, FloatArray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _embed_cached(self, texts: Sequence[str]) -> FloatArray:
+        """`embedder.embed(texts)`, reusing the vectors of texts seen recently."""
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        fresh = self.embedder.embed(missing) if missing else None
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            if fresh is not None:
+                found.update(zip(missing, fresh, strict=True))
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._cache[text] = vector
+            for text in texts:
+                if text in self._cache:
+                    self._cache.move_to_end(text)
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 1), np.float32)
+        return np.stack([found[t] for t in texts])
 
     def _sentence_vectors(
         self, hits: Sequence[Hit]
     ) -> tuple[list[list[tuple[int, int]]], list[FloatArray]]:
         spans = [passage_sentences(h.text) for h in hits]
         flat = [h.text[s:e] for h, sp in zip(hits, spans, strict=True) for s, e in sp]
-        vectors = self.embedder.embed(flat) if flat else np.zeros((0, 1), np.float32)
+        vectors = self._embed_cached(flat)
         out: list[FloatArray] = []
         offset = 0
         for sp in spans:
@@ -61,8 +96,9 @@ class SupportChecker:
         """Cosine similarity of the query to each passage (0 when there is none)."""
         if not hits:
             return [0.0]
-        vectors = self.embedder.embed([query, *(h.text for h in hits)])
-        return [float(x) for x in vectors[1:] @ vectors[0]]
+        query_vector = self.embedder.embed([query])[0]
+        passages = self._embed_cached([h.text for h in hits])
+        return [float(x) for x in passages @ query_vector]
 
     def score_claims(self, claims: Sequence[str], hits: Sequence[Hit]) -> list[FloatArray]:
         """For each claim, an array of support scores (0..1), one per hit."""
@@ -73,10 +109,13 @@ class SupportChecker:
         rows = []
         for claim, vec in zip(claims, claim_vecs, strict=True):
             row = np.zeros(len(hits), dtype=np.float32)
+            numbers = {w for w in content_words(claim) if any(c.isdigit() for c in w)}
             for j, hit in enumerate(hits):
                 lexical = overlap(claim, hit.text)
                 semantic = float((sentence_vecs[j] @ vec).max()) if len(sentence_vecs[j]) else 0.0
                 row[j] = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * max(0.0, semantic)
+                if numbers - content_words(hit.text):  # a figure the passage never gives
+                    row[j] = min(row[j], NUMBER_CAP)
             rows.append(row)
         return rows
 
@@ -93,7 +132,10 @@ class SupportChecker:
             for (start, end), sim in zip(spans[j], sims, strict=True):
                 words = content_words(hit.text[start:end])
                 lexical = len(qwords & words) / max(1, len(qwords))
-                score = 0.5 * float(sim) + 0.5 * lexical - 0.02 * j
+                # an answer names something the question doesn't: a figure or a proper noun
+                novel = _NAMES.findall(hit.text[start + 1 : end])
+                bonus = NOVELTY if any(n.lower() not in qwords for n in novel) else 0.0
+                score = 0.5 * float(sim) + 0.5 * lexical + bonus - 0.02 * j
                 candidates.append((score, j, start, end))
         candidates.sort(reverse=True)
         if not candidates or candidates[0][0] < EXTRACT_MIN:

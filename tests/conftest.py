@@ -1,0 +1,91 @@
+"""Shared fixtures: every test gets a clean environment and its own data dir.
+
+Environment variables that change the assistant's behaviour (OPENAI_*, ASSISTANT_*) are
+removed so a developer's shell or the CI runner cannot leak into a test; ASSISTANT_CONFIG
+points at the repository's config.toml and ASSISTANT_DATA_DIR at a fresh folder.
+
+Expensive stores (the 350-article Lee corpus) are built once per session in their own
+folder and opened with the data dir passed explicitly, so the per-test environment does not
+affect them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant import Assistant
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG = REPO_ROOT / "config.toml"
+SEEDS = REPO_ROOT / "seeds"
+SEED_FILE = SEEDS / "000_9b8fe6ecb3e6f2bf.txt"
+SEED_ID = SEED_FILE.name
+SHARED_EVAL = REPO_ROOT.parent / "shared" / "eval"
+LEE_ARTICLES = SHARED_EVAL / "lee-articles.jsonl"
+
+SCRUBBED = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
+
+
+def scrub_environment(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """Remove OPENAI_* and ASSISTANT_* variables; point config and data dir at test values."""
+    for name in list(os.environ):
+        if name in SCRUBBED or name.startswith("ASSISTANT_"):
+            mp.delenv(name, raising=False)
+    mp.setenv("ASSISTANT_CONFIG", str(CONFIG))
+    mp.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+
+
+def make_assistant(data_dir: Path, **overrides: Any) -> Assistant:
+    """An Assistant on `data_dir`, independent of the environment's data dir."""
+    return Assistant.from_config(CONFIG, store__data_dir=str(data_dir), **overrides)
+
+
+def build_store(data_dir: Path, *paths: Path, **overrides: Any) -> Assistant:
+    """Ingest `paths` into `data_dir` under a clean environment; return the Assistant."""
+    with pytest.MonkeyPatch.context() as mp:
+        scrub_environment(mp, data_dir)
+        bot = make_assistant(data_dir, **overrides)
+        report = bot.ingest(*paths)
+    assert report.ok, report
+    return bot
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    data_dir = tmp_path_factory.mktemp("data")
+    scrub_environment(monkeypatch, data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def data_dir(_isolated_environment: Path) -> Path:
+    """The data dir of the current test (what ASSISTANT_DATA_DIR names)."""
+    return _isolated_environment
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_eval() -> Path:
+    """The evaluation data beside the clone (`<repo>/../shared/eval`); skip when absent."""
+    if not SHARED_EVAL.is_dir():
+        pytest.skip(f"evaluation data not present at {SHARED_EVAL}")
+    return SHARED_EVAL
+
+
+@pytest.fixture(scope="session")
+def lee_store(shared_eval: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The 350 Lee articles, ingested once per session (about 20-30 s on two cores)."""
+    path = shared_eval / "lee-articles.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    return build_store(tmp_path_factory.mktemp("lee-store"), path)
