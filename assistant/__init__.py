@@ -1,9 +1,9 @@
 """A news assistant: index articles offline, search them, ask questions with citations.
 
-    from assistant import Assistant
-    bot = Assistant.from_config()
-    bot.ingest("seeds")
-    print(bot.search("Boeing jets")[0].title)
+from assistant import Assistant
+bot = Assistant.from_config()
+bot.ingest("seeds")
+print(bot.search("Boeing jets")[0].title)
 """
 
 from .api import Assistant

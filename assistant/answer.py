@@ -52,7 +52,7 @@ _REPEAT = re.compile(r"\b(\w[\w' -]{1,40}?)(?:[\s:;,.-]+\1\b){2,}")
 
 
 def collapse_repeats(text: str) -> str:
-    """"Madrid: Madrid: Madrid" -> "Madrid" (a small model's stutter)."""
+    """ "Madrid: Madrid: Madrid" -> "Madrid" (a small model's stutter)."""
     return _REPEAT.sub(r"\1", text)
 
 
@@ -63,13 +63,14 @@ def is_abstention(text: str) -> bool:
     return bool(_ABSTAIN.search(head))
 
 
-def format_sources(hits: Sequence[Hit]) -> str:
+def format_sources(hits: Sequence[Hit], texts: Sequence[str] | None = None) -> str:
+    """The numbered passages of the prompt; `texts` replaces the passages' text."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         meta = ", ".join(x for x in (hit.source, hit.published) if x)
         title = hit.title.strip() or hit.article_id
         head = f"[{n}] {title}" + (f" ({meta})" if meta else "")
-        body = " ".join(hit.text.split())
+        body = " ".join((texts[n - 1] if texts else hit.text).split())
         blocks.append(f"{head}\n{body}")
     return "\n\n".join(blocks)
 
@@ -146,12 +147,16 @@ class Answerer:
                 "role": "user",
                 "content": fill(
                     self.prompts.answer,
-                    sources=format_sources(hits),
+                    sources=format_sources(hits, self._passages(question, hits)),
                     question=question,
                     today=today,
                 ),
             },
         ]
+
+    def _passages(self, question: str, hits: Sequence[Hit]) -> list[str] | None:
+        n = self.settings.answer.passage_sentences
+        return self.checker.focus(question, hits, n) if n else None
 
     def stream(
         self, question: str, *, filters: Filters | None = None, query: str | None = None
@@ -244,10 +249,10 @@ class Answerer:
         text, cites, dropped = self.verify(raw, hits)
         if not any(c.supported for c in cites):
             # nothing the model said is backed by the passages: a guess, not an answer
-            return self._result(question, query, ABSTAIN_TEXT, True, (), timings, dropped)
-        return self._result(
-            question, query, text, False, cites, timings, dropped, partial_error
-        )
+            return self._result(
+                question, query, ABSTAIN_TEXT, True, (), timings, dropped, partial_error
+            )
+        return self._result(question, query, text, False, cites, timings, dropped, partial_error)
 
     def verify(self, raw: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], int]:
         """Check every sentence against its sources; attach or re-point citations."""
@@ -282,7 +287,9 @@ class Answerer:
             elif chosen and max(row[i] for i in chosen) >= min_support:
                 # one source backs the claim: drop co-cited ones that clearly don't
                 chosen = [i for i in chosen if row[i] >= min_support / 2]
-            body = valid[cursor : claim.start] + re.sub(r"\s*\[\d+\]", "", valid[claim.start : claim.end])
+            body = valid[cursor : claim.start] + re.sub(
+                r"\s*\[\d+\]", "", valid[claim.start : claim.end]
+            )
             stripped = body.rstrip()
             markers = "".join(f"[{i + 1}]" for i in chosen)
             rebuilt.append(stripped + (" " + markers if markers else "") + body[len(stripped) :])
@@ -348,4 +355,3 @@ def history_text(turns: Sequence[Turn], limit: int = 3) -> str:
         lines.append(f"User: {turn.question}")
         lines.append(f"Assistant: {strip_markers(turn.answer)[:400]}")
     return "\n".join(lines)
-

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Generator, Sequence
+import time
+from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from .answer import Answerer, AnswerStream, Turn, history_text
 from .config import Settings, load_config
+from .dates import date_range
 from .embeddings import Embedder, get_embedder
 from .errors import AssistantError
-from .ingest import ProgressFn, collect, ingest_articles
+from .ingest import Progress, ProgressFn, collect, ingest_articles
 from .llm import make_llm, resolve_provider
 from .prompts import Prompts, fill
 from .retrieve import Filters, Retriever
+from .sources import feeds
 from .store import Store
 from .types import Answer, Article, ArticleInfo, Hit, IngestReport, Skipped
 
@@ -49,6 +53,16 @@ def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
+
+
+def question_filters(
+    question: str, source: str | None, since: DateLike, until: DateLike
+) -> Filters:
+    """Filters from the caller's arguments; without `since`/`until`, a phrase such as
+    "this week" or "yesterday" in the question sets them (see `dates.date_range`)."""
+    if since is None and until is None:
+        since, until = date_range(question) or (None, None)
+    return Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
 
 
 class Assistant:
@@ -107,11 +121,15 @@ class Assistant:
     def ingest(
         self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None
     ) -> IngestReport:
-        """Index files and folders; unchanged articles cost nothing. With `prune`, articles
-        that came from these paths but are gone from them are removed."""
-        roots = [Path(p).expanduser() for p in paths]
+        """Index files, folders and http(s) URLs (feeds or article pages); unchanged articles
+        cost nothing. With `prune`, articles that came from these paths but are gone from them
+        are removed (URLs are never pruned)."""
+        urls = [str(p) for p in paths if feeds.is_url(str(p))]
+        roots = [Path(p).expanduser() for p in paths if not feeds.is_url(str(p))]
         max_bytes = int(self.settings.ingest.max_file_mb * 1_000_000)
         articles, skipped = collect(roots, max_bytes)
+        if urls:
+            return self._ingest_urls(urls, articles, skipped, roots if prune else None, progress)
         return self.ingest_articles(
             articles, skipped=skipped, prune_roots=roots if prune else None, progress=progress
         )
@@ -133,7 +151,7 @@ class Assistant:
             def prune(seen: set[str]) -> list[str]:
                 gone = []
                 for info in store.list_articles():
-                    if info.id in seen or not info.path:
+                    if info.id in seen or not info.path or feeds.is_url(info.path):
                         continue
                     origin = str(Path(info.path).resolve())
                     if any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in resolved):
@@ -150,6 +168,57 @@ class Assistant:
             skipped=skipped,
             prune_ids=prune,
             progress=progress,
+        )
+
+    # -- feeds ----------------------------------------------------------------------------
+    def feeds_add(self, url: str) -> bool:
+        """Subscribe to a feed (http or https); False when already subscribed."""
+        return feeds.add_feed(self.settings.data_path, url)
+
+    def feeds_list(self) -> list[feeds.Subscription]:
+        """The subscribed feeds, with what their last refresh saw."""
+        return feeds.list_feeds(self.settings.data_path)
+
+    def feeds_remove(self, url: str) -> bool:
+        """Unsubscribe (the feed's articles stay indexed); False when not subscribed."""
+        return feeds.remove_feed(self.settings.data_path, url)
+
+    def feeds_refresh(self, progress: ProgressFn | None = None) -> IngestReport:
+        """Fetch every subscribed feed (conditionally) and index what is new or changed."""
+        urls = [sub.url for sub in self.feeds_list()]
+        return self._ingest_urls(urls, [], [], None, progress) if urls else IngestReport()
+
+    def _ingest_urls(
+        self,
+        urls: Iterable[str],
+        articles: list[Article],
+        skipped: list[Skipped],
+        prune_roots: Sequence[Path] | None,
+        progress: ProgressFn | None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        f = self.settings.feeds
+        options = feeds.FetchOptions(f.timeout, f.max_bytes, f.user_agent, f.concurrency)
+
+        def on_fetch(phase: str, done: int, total: int) -> None:
+            if progress is not None:
+                progress(Progress(phase, done, total))
+
+        data_dir = self.settings.data_path
+        fetched = feeds.fetch(
+            urls, options, data_dir=data_dir, indexed=self.store.hashes(), progress=on_fetch
+        )
+        report = self.ingest_articles(
+            [*articles, *fetched.articles],
+            skipped=[*skipped, *fetched.skipped],
+            prune_roots=prune_roots,
+            progress=progress,
+        )
+        fetched.commit(data_dir)  # only now: a failed ingest fetches everything again
+        return replace(
+            report,
+            unchanged=report.unchanged + fetched.unchanged,
+            seconds=time.perf_counter() - started,
         )
 
     # -- read -----------------------------------------------------------------------------
@@ -202,9 +271,13 @@ class Assistant:
         since: DateLike = None,
         until: DateLike = None,
     ) -> AnswerStream:
-        """Start answering: iterate the result for text chunks, then call `.answer()`."""
-        filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
-        return self.answerer().stream(question, filters=filters)
+        """Start answering: iterate the result for text chunks, then call `.answer()`.
+
+        Without `since` and `until`, a phrase such as "this week" or "yesterday" in the
+        question limits the search to articles published then (see `dates.date_range`)."""
+        return self.answerer().stream(
+            question, filters=question_filters(question, source, since, until)
+        )
 
     def ask(
         self,
@@ -285,15 +358,15 @@ class Chat:
         rewritten = "".join(
             llm.stream([{"role": "user", "content": prompt}], max_tokens=80, temperature=0.0)
         )
-        rewritten = rewritten.strip().strip('"').splitlines()[0].strip() if rewritten.strip() else ""
+        rewritten = (
+            rewritten.strip().strip('"').splitlines()[0].strip() if rewritten.strip() else ""
+        )
         return rewritten or question
 
     def stream(self, question: str, **filters: Any) -> AnswerStream:
         answerer = self.assistant.answerer()
-        f = Filters(
-            filters.get("source"),
-            to_timestamp(filters.get("since")),
-            to_timestamp(filters.get("until"), end_of_day=True),
+        f = question_filters(
+            question, filters.get("source"), filters.get("since"), filters.get("until")
         )
 
         def run(handle: AnswerStream) -> Generator[str, None, Answer]:

@@ -103,10 +103,12 @@ def renumber(text: str, sources: int) -> tuple[str, list[int], int]:
 
 
 def tidy(text: str) -> str:
-    """Spacing around markers: "claim [1] ." -> "claim [1]."; no "[1][1]" repeats."""
+    """Spacing around markers: "claim [1] ." -> "claim [1]."; "Also ." (a dropped marker)
+    -> "Also."; no "[1][1]" repeats."""
     text = re.sub(r"\[(\d+)\](?:\s*\[\1\])+", r"[\1]", text)
     text = re.sub(r"\s+(\[\d+\])", r" \1", text)
     text = re.sub(r"(\[\d+\])\s+([.,;:!?])", r"\1\2", text)
+    text = re.sub(r"(?<=\w) +(?=[.,;!?](?:\s|$))", "", text)  # "Also [7]." dropped: "Also ."
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 

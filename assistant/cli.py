@@ -58,7 +58,8 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
 def ingest(
     ctx: click.Context, paths: tuple[str, ...], prune: bool, if_empty: bool, as_json: bool
 ) -> None:
-    """Index articles from files and folders (txt, md, html, json, jsonl)."""
+    """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
+    URLs of feeds (RSS, Atom, RDF) or article pages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bot = _assistant(ctx)
@@ -84,22 +85,37 @@ def ingest(
         _echo_json(report.to_dict())
     elif report.ok:
         _print_report(report)
+    _warn_skipped(report, as_json)
     if not report.ok:  # every input was skipped: one line that says why
         first = report.skipped[0]
         more = f" (and {len(report.skipped) - 1} more skipped)" if len(report.skipped) > 1 else ""
         raise AssistantError(f"nothing could be read: {first.path}: {first.reason}{more}")
 
 
+def _warn_skipped(report: Any, as_json: bool) -> None:
+    """Some inputs were skipped but others were read: say how many, on stderr."""
+    if report.ok and report.skipped:
+        where = "listed in the report" if as_json else "reasons above"
+        click.echo(f"warning: {len(report.skipped)} skipped ({where})", err=True)
+
+
 def _print_report(report: Any) -> None:
+    from rich.text import Text
+
+    from .render import clean
+
     out = _err()
     out.print(
         f"[bold]{report.added}[/] added, [bold]{report.updated}[/] updated, "
         f"[bold]{report.unchanged}[/] unchanged, [bold]{report.removed}[/] removed, "
         f"{report.duplicates} duplicates, {len(report.skipped)} skipped; "
-        f"{report.chunks} chunks embedded in {report.seconds:.1f} s"
+        f"{report.chunks} chunks embedded in {report.seconds:.1f} s",
+        soft_wrap=True,  # one line per fact, whatever the width: logs stay greppable
     )
-    for skip in report.skipped[:20]:
-        out.print(f"  [yellow]skipped[/] {skip.path}: {skip.reason}", markup=True)
+    for skip in report.skipped[:20]:  # file names are text, never markup
+        line = Text("  skipped ", style="yellow")
+        line.append(clean(f"{skip.path}: {skip.reason}"))
+        out.print(line, soft_wrap=True)
     if len(report.skipped) > 20:
         out.print(f"  … and {len(report.skipped) - 20} more skipped (use --json to list all)")
 
@@ -132,16 +148,18 @@ def search(
     from rich.console import Console
     from rich.text import Text
 
+    from .render import clean
+
     console = Console(highlight=False)
     if not hits:
         console.print("No matching passages.")
-    for n, hit in enumerate(hits, 1):
+    for n, hit in enumerate(hits, 1):  # article text is shown without escapes or controls
         head = Text(f"{n}. ", style="bold")
-        head.append(hit.title or hit.article_id, style="bold")
+        head.append(clean(hit.title or hit.article_id), style="bold")
         meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
-        head.append(f"  {meta}  score {hit.score:.3f}", style="dim")
+        head.append(f"  {clean(meta)}  score {hit.score:.3f}", style="dim")
         console.print(head)
-        console.print(Text("   " + " ".join(hit.text.split())[:400]))
+        console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
 
 
 @cli.command()
@@ -155,10 +173,14 @@ def articles(ctx: click.Context, as_json: bool) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from .render import clean
 
     table = Table("id", "title", "source", "published", "chunks", box=None)
     for a in items:
-        table.add_row(a.id, a.title[:60], a.source or "", a.published or "", str(a.chunks))
+        cells = (a.id, a.title[:60], a.source or "", a.published or "")
+        table.add_row(*(Text(clean(cell)) for cell in cells), str(a.chunks))
     console = Console(highlight=False)
     console.print(table)
     console.print(f"{len(items)} articles", style="dim")
@@ -219,7 +241,7 @@ def chat(ctx: click.Context) -> None:
         try:
             print_answer(conversation.stream(question), bot)
         except AssistantError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {_redact(str(exc))}", err=True)
 
 
 @cli.command(name="eval")
@@ -275,6 +297,90 @@ def eval_command(
 
 
 @cli.group()
+def feeds() -> None:
+    """News feeds (RSS, Atom, RDF) that `feeds refresh` fetches into the index."""
+
+
+@feeds.command(name="add")
+@click.argument("url")
+@click.pass_context
+def feeds_add(ctx: click.Context, url: str) -> None:
+    """Subscribe to the feed at URL (read by `assistant feeds refresh`)."""
+    added = _assistant(ctx).feeds_add(url)
+    _err().print(f"subscribed to {url}" if added else f"already subscribed to {url}")
+
+
+@feeds.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def feeds_list(ctx: click.Context, as_json: bool) -> None:
+    """List the subscribed feeds."""
+    items = _assistant(ctx).feeds_list()
+    if as_json:
+        _echo_json([item.to_dict() for item in items])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not items:
+        console.print("No feeds. Add one with: assistant feeds add URL")
+        return
+    table = Table("url", "title", "entries", "checked", box=None)
+    for item in items:
+        table.add_row(item.url, (item.title or "")[:40], str(item.entries), item.checked or "never")
+    console.print(table)
+
+
+@feeds.command(name="remove")
+@click.argument("url")
+@click.pass_context
+def feeds_remove(ctx: click.Context, url: str) -> None:
+    """Unsubscribe from the feed at URL (its articles stay indexed)."""
+    if not _assistant(ctx).feeds_remove(url):
+        raise AssistantError(f"not subscribed to {url}")
+    _err().print(f"unsubscribed from {url}; its articles stay indexed")
+
+
+@feeds.command(name="refresh")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def feeds_refresh(ctx: click.Context, as_json: bool) -> None:
+    """Fetch every subscribed feed and index new and changed entries."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bot = _assistant(ctx)
+    if not bot.feeds_list() and not as_json:
+        _err().print("No feeds. Add one with: assistant feeds add URL")
+        return
+    console = _err()
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("fetching", total=None)
+
+        def on_progress(p: Any) -> None:
+            bar.update(task, description=p.phase, completed=p.done, total=p.total or None)
+
+        report = bot.feeds_refresh(progress=on_progress)
+    if as_json:
+        _echo_json(report.to_dict())
+    elif report.ok:
+        _print_report(report)
+    _warn_skipped(report, as_json)
+    if not report.ok:  # every feed was skipped: one line that says why
+        first = report.skipped[0]
+        more = f" (and {len(report.skipped) - 1} more skipped)" if len(report.skipped) > 1 else ""
+        raise AssistantError(f"nothing could be read: {first.path}: {first.reason}{more}")
+
+
+@cli.group()
 def model() -> None:
     """The embedded language model."""
 
@@ -312,14 +418,20 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
         click.echo("interrupted", err=True)
         return 130
     except AssistantError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_redact(str(exc))}", err=True)
         return 1
     except Exception as exc:  # last resort: one line, not a traceback
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"error: unexpected {type(exc).__name__}: {_redact(str(exc))}", err=True)
         return 1
     return 0
+
+
+def _redact(message: str) -> str:
+    """An error message never shows the API key, whatever a library put in it."""
+    key = os.environ.get("OPENAI_API_KEY", "")
+    return message.replace(key, "***") if len(key) >= 8 else message
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ raises `LLMError` with one clear sentence; `extractive` needs no model and lives
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -154,6 +156,18 @@ class OpenAIChat:
 
 
 _LOCAL_LOCK = threading.Lock()
+_OPEN_MODELS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free loaded models while the interpreter still works: llama.cpp's own `__del__` runs
+    too late at exit and prints "Exception ignored ... 'NoneType' object is not callable"."""
+    for model in list(_OPEN_MODELS):
+        try:
+            model.close()
+        except Exception:  # best effort at exit
+            pass
 
 
 @lru_cache(maxsize=1)
@@ -165,7 +179,7 @@ def _llama(path: str, context_size: int, threads: int) -> Any:
             "llama-cpp-python is not installed; run `make install` (or use --provider extractive)"
         ) from None
     try:
-        return Llama(
+        model = Llama(
             model_path=path,
             n_ctx=context_size,
             n_threads=threads or (os.cpu_count() or 1),
@@ -174,6 +188,8 @@ def _llama(path: str, context_size: int, threads: int) -> Any:
         )
     except (ValueError, RuntimeError, OSError) as exc:
         raise LLMError(f"cannot load the model {path}: {exc}") from None
+    _OPEN_MODELS.add(model)
+    return model
 
 
 class LocalLlama:

@@ -14,7 +14,12 @@ from typing import Any
 from .answer import AnswerStream
 from .errors import LLMError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+# Whole escape sequences first (CSI such as "\x1b[31m", OSC such as "\x1b]0;title\x07"),
+# then any other control character, and the bidi overrides that reorder what is shown.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def clean(text: str) -> str:

@@ -119,8 +119,36 @@ class SupportChecker:
             rows.append(row)
         return rows
 
-    def extract(self, question: str, hits: Sequence[Hit]) -> str:
-        """The passage sentences that best answer `question`, each with its [n] marker."""
+    def focus(self, question: str, hits: Sequence[Hit], sentences: int) -> list[str]:
+        """Each passage cut to its `sentences` best sentences for `question`, in their
+        order (gaps shown as "…"): a short prompt is faster and keeps a small model on
+        the facts that matter. The whole passage is still what a citation is checked
+        against."""
+        best: dict[int, list[tuple[int, int]]] = {}
+        for _, j, start, end in self.rank_sentences(question, hits):
+            if len(best.setdefault(j, [])) < sentences:
+                best[j].append((start, end))
+        texts = []
+        for j, hit in enumerate(hits):
+            spans = sorted(best.get(j, []))
+            if not spans:
+                texts.append(hit.text)
+                continue
+            all_spans = passage_sentences(hit.text)
+            parts, previous = [], -1
+            for start, end in spans:
+                index = all_spans.index((start, end))
+                if previous >= 0 and index != previous + 1:
+                    parts.append("…")
+                parts.append(hit.text[start:end])
+                previous = index
+            texts.append(" ".join(parts))
+        return texts
+
+    def rank_sentences(
+        self, question: str, hits: Sequence[Hit]
+    ) -> list[tuple[float, int, int, int]]:
+        """Every passage sentence as (score, hit index, start, end), best first."""
         spans, sentence_vecs = self._sentence_vectors(hits)
         qvec = self.embedder.embed([question])[0]
         qwords = content_words(question)
@@ -138,6 +166,11 @@ class SupportChecker:
                 score = 0.5 * float(sim) + 0.5 * lexical + bonus - 0.02 * j
                 candidates.append((score, j, start, end))
         candidates.sort(reverse=True)
+        return candidates
+
+    def extract(self, question: str, hits: Sequence[Hit]) -> str:
+        """The passage sentences that best answer `question`, each with its [n] marker."""
+        candidates = self.rank_sentences(question, hits)
         if not candidates or candidates[0][0] < EXTRACT_MIN:
             return ""
         chosen = [candidates[0]]

@@ -184,5 +184,6 @@ class Answer:
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "query": self.query,
             "partial": self.partial,
+            "error": self.error,
             "dropped_markers": self.dropped_markers,
         }

@@ -13,6 +13,7 @@ normalised to "\\n"), so passages can later be shown in context by their charact
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -25,9 +26,7 @@ from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
-import trafilatura
 from dateutil import parser as date_parser
-from trafilatura.settings import Document
 
 from assistant.errors import SourceError
 from assistant.types import Article, Skipped
@@ -159,6 +158,9 @@ def parse_text(text: str, *, article_id: str, path: str | None = None) -> Articl
 def parse_html(html: str, *, article_id: str, path: str | None = None) -> Article:
     """Extract the main text and metadata of a saved web page (offline, with trafilatura)."""
     try:
+        import trafilatura  # imported here: it is slow to import and only HTML needs it
+        from trafilatura.settings import Document
+
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     except Exception as exc:  # trafilatura can fail in many ways on broken markup
         raise SourceError(f"could not parse HTML ({exc})") from exc
@@ -436,13 +438,26 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
+        # Legacy or mixed: valid UTF-8 sequences stay UTF-8, each stray byte is cp1252 (a
+        # UTF-8 story pasted into a cp1252 file, or the reverse, reads right in both parts).
         try:
-            text = data.decode("cp1252")
+            text = data.decode("utf-8", errors=_CP1252_FALLBACK)
         except UnicodeDecodeError:
             raise SourceError("not valid UTF-8 text") from None
         if _CONTROL_CHARS.search(text):  # not text in any Western legacy encoding either
             raise SourceError("not valid UTF-8 text") from None
     return _normalise_newlines(text)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: decode the bytes UTF-8 rejected as cp1252 (raises if undefined)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("cp1252"), exc.end
+
+
+_CP1252_FALLBACK = "news-assistant-cp1252"
+codecs.register_error(_CP1252_FALLBACK, _cp1252_bytes)
 
 
 def _normalise_newlines(text: str) -> str:
