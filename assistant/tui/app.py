@@ -159,6 +159,11 @@ class NewsApp(App[None]):
         self._library.focus_on = focus
         self.push_screen(self._library)
 
+    def action_refresh_feeds(self) -> None:
+        self.action_library()
+        assert self._library is not None
+        self._library.start_refresh()
+
     def action_toggle_dark(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
@@ -175,6 +180,9 @@ class NewsApp(App[None]):
         )
         yield SystemCommand(
             "Ingest", "Add a file or folder to the index", partial(self.action_library, "path")
+        )
+        yield SystemCommand(
+            "Refresh feeds", "Fetch what is new in the subscribed feeds", self.action_refresh_feeds
         )
         yield SystemCommand(
             "Light/dark theme",

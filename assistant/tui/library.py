@@ -181,16 +181,27 @@ class LibraryScreen(Screen[None]):
         if busy:
             self.query_one(ProgressBar).update(total=None, progress=0)
 
+    def start_refresh(self) -> None:
+        """Refresh every subscribed feed (`assistant feeds add URL` subscribes)."""
+        self.set_busy(True)
+        self.query_one("#summary", Label).update(Text("refreshing feeds…"))
+        self.ingest(None)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
-    def ingest(self, path: str) -> None:
+    def ingest(self, path: str | None) -> None:
+        """Ingest `path`, or refresh the subscribed feeds when it is None."""
+
         def progress(p: Progress) -> None:
             self.post_message(IngestProgress(p.phase, p.done, p.total))
 
         try:
-            report = self.assistant.ingest(path, progress=progress)
+            if path is None:
+                report = self.assistant.feeds_refresh(progress=progress)
+            else:
+                report = self.assistant.ingest(path, progress=progress)
             articles = self.assistant.articles()
         except Exception as exc:  # shown as a notification; the screen stays usable
-            self.post_message(IngestFailed(path, str(exc) or type(exc).__name__))
+            self.post_message(IngestFailed(path or "feeds", str(exc) or type(exc).__name__))
             return
         self.post_message(IngestDone(report, articles))
 
