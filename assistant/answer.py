@@ -56,6 +56,11 @@ def collapse_repeats(text: str) -> str:
     return _REPEAT.sub(r"\1", text)
 
 
+def short(claim: str) -> bool:
+    """A claim of a few words: an answer that needs its question to be checked."""
+    return len(content_words(claim)) < 4
+
+
 def is_abstention(text: str) -> bool:
     """True when the answer's opening says the articles don't answer the question."""
     first = sentences(text)
@@ -63,12 +68,34 @@ def is_abstention(text: str) -> bool:
     return bool(_ABSTAIN.search(head))
 
 
+ECHO_MIN_CHARS = 40
+
+
+def without_echo(text: str, prompt: str, min_chars: int = ECHO_MIN_CHARS) -> str:
+    """`text` without the lines of `prompt` (at least `min_chars` long) that it repeats
+    verbatim, whatever the spacing and case: the answer never leaks the instructions. Once
+    it did, the prompt's short lines ("Rules:") and the bullets left on their own go too."""
+    lines = [line.strip().lstrip("-*• ").strip() for line in prompt.splitlines()]
+    echoed = 0
+    for line in lines:
+        if len(line) >= min_chars:
+            pattern = r"\s+".join(re.escape(word) for word in line.split())
+            text, found = re.subn(pattern, "", text, flags=re.IGNORECASE)
+            echoed += found
+    if echoed:
+        rest = {line.lower() for line in lines} | {""}
+        kept = [x for x in text.split("\n") if x.strip().lstrip("-*• ").strip().lower() not in rest]
+        text = "\n".join(kept)
+    return text
+
+
 def format_sources(hits: Sequence[Hit], texts: Sequence[str] | None = None) -> str:
     """The numbered passages of the prompt; `texts` replaces the passages' text."""
     blocks = []
     for n, hit in enumerate(hits, 1):
-        meta = ", ".join(x for x in (hit.source, hit.published) if x)
-        title = hit.title.strip() or hit.article_id
+        # one line per head: a title with line breaks must not start a fake "[7] ..." source
+        meta = " ".join(", ".join(x for x in (hit.source, hit.published) if x).split())
+        title = " ".join(hit.title.split()) or hit.article_id
         head = f"[{n}] {title}" + (f" ({meta})" if meta else "")
         body = " ".join((texts[n - 1] if texts else hit.text).split())
         blocks.append(f"{head}\n{body}")
@@ -242,25 +269,38 @@ class Answerer:
         timings: dict[str, float],
         partial_error: str | None,
     ) -> Answer:
+        raw = without_echo(raw, fill(self.prompts.system, today=date.today().isoformat()))
         if is_abstention(strip_markers(raw)) or not raw.strip():
             return self._result(
                 question, query, strip_markers(raw), True, (), timings, error=partial_error
             )
-        text, cites, dropped = self.verify(raw, hits)
-        if not any(c.supported for c in cites):
+        text, cites, dropped = self.verify(raw, hits, question)
+        if not any(c.supported for c in cites) and partial_error is None:
             # nothing the model said is backed by the passages: a guess, not an answer
             return self._result(
                 question, query, ABSTAIN_TEXT, True, (), timings, dropped, partial_error
             )
         return self._result(question, query, text, False, cites, timings, dropped, partial_error)
 
-    def verify(self, raw: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], int]:
+    def verify(
+        self, raw: str, hits: Sequence[Hit], question: str = ""
+    ) -> tuple[str, tuple[Citation, ...], int]:
         """Check every sentence against its sources; attach or re-point citations."""
         min_support = self.settings.answer.min_support
         # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
         valid, order, dropped = renumber(raw, len(hits))
         claims = sentences(valid)
         scores = self.checker.score_claims([c.text for c in claims], hits)
+        asked = content_words(question)
+        terse = [i for i, c in enumerate(claims) if question and short(c.text)]
+        if terse:
+            # a terse answer ("500", "Madrid") only means something with its question: the
+            # passage must back both the answer's words and the question's
+            with_question = self.checker.score_claims(
+                [f"{question} {claims[i].text}" for i in terse], hits
+            )
+            for i, row in zip(terse, with_question, strict=True):
+                scores[i] = np.minimum(scores[i], row)
         rebuilt: list[str] = []
         cursor = 0
         cited_by: dict[int, list[tuple[str, float, bool]]] = {}
@@ -279,7 +319,10 @@ class Answerer:
                 chosen.append(index)
             best = int(np.argmax(row)) if len(row) else -1
             strong = best >= 0 and row[best] >= min_support
-            if not chosen and strong and len(claim.text.split()) >= 3:
+            # attach to a real claim: one of several words, or a terse answer that names
+            # something the question did not (not "Also." or "Jets.")
+            says = not short(claim.text) or bool(content_words(claim.text) - asked)
+            if not chosen and strong and says:
                 chosen, attached = [best], True
             elif chosen and strong and max(row[i] for i in chosen) < min_support:
                 if row[best] >= max(row[i] for i in chosen) + 0.15:

@@ -37,14 +37,19 @@ def marker_numbers(body: str) -> list[int]:
     for part in re.split(r"\s*(?:[,;]|and)\s*", body.strip()):
         if not part:
             continue
-        bounds = re.split(r"\s*[–-]\s*", part)
-        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
-            low, high = int(bounds[0]), int(bounds[1])
-            if 0 < high - low < 10:
-                numbers.extend(range(low, high + 1))
-                continue
-        numbers.extend(int(b) for b in bounds if b.isdigit())
+        bounds = [_number(b) for b in re.split(r"\s*[–-]\s*", part)]
+        low, high = bounds if len(bounds) == 2 else (None, None)
+        if low is not None and high is not None and 0 < high - low < 10:
+            numbers.extend(range(low, high + 1))
+            continue
+        numbers.extend(b for b in bounds if b is not None)
     return numbers
+
+
+def _number(text: str) -> int | None:
+    """A source number: one to three decimal digits, as in a marker ("²" or a 5000-digit
+    run is no number, and never an exception)."""
+    return int(text) if text.isdecimal() and len(text) <= 3 else None
 
 
 @dataclass
@@ -142,7 +147,7 @@ def _append(out: list[Sentence], answer: str, begin: int, end: int) -> None:
     raw = answer[begin:end]
     if not raw.strip():
         return
-    numbers = tuple(int(n) for n in re.findall(r"\[(\d+)\]", raw))
+    numbers = tuple(int(n) for n in re.findall(r"\[(\d{1,3})\]", raw))
     clean = " ".join(re.sub(r"\s*\[\d+\]", "", raw).split())
     if clean:
         out.append(Sentence(clean, numbers, begin, end))

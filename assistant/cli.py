@@ -189,7 +189,9 @@ def articles(ctx: click.Context, as_json: bool) -> None:
 @cli.command()
 @click.argument("question")
 @click.option(
-    "--provider", type=click.Choice(["auto", "openai", "local", "extractive"]), default=None,
+    "--provider",
+    type=click.Choice(["auto", "openai", "local", "extractive"]),
+    default=None,
     help="Who answers (default: llm.provider from the config).",
 )
 @click.option("--source", default=None, help="Only articles from this source.")

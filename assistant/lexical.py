@@ -84,31 +84,38 @@ class LexicalIndex:
         (tmp / "chunks.json").write_text(json.dumps(meta), encoding="utf-8")
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
-        with self._lock:
+        with self._lock:  # searches in this process never see the folder missing
+            if self.directory.exists():
+                self.directory.rename(old)
+            tmp.rename(self.directory)
             self._loaded_stamp = None
+        shutil.rmtree(old, ignore_errors=True)  # a loaded (memory-mapped) index stays valid
 
     def _load(self) -> None:
         import bm25s
 
-        stamp = self._meta_path.stat().st_mtime if self.exists() else None
+        try:
+            stamp: float | None = self._meta_path.stat().st_mtime
+        except OSError:
+            stamp = None
         if stamp == self._loaded_stamp and (self._model is not None or not self._ids):
             return
         if stamp is None:
-            self._model, self._ids, self._loaded_stamp = None, [], None
+            # no index yet, or another process is swapping in a new one: keep what is loaded
             return
-        meta = json.loads(self._meta_path.read_text(encoding="utf-8"))
-        self._ids = list(meta["ids"])
+        try:
+            meta = json.loads(self._meta_path.read_text(encoding="utf-8"))
+            ids = list(meta["ids"])
+            model = (
+                bm25s.BM25.load(str(self.directory), mmap=True, show_progress=False)
+                if ids
+                else None
+            )
+        except (OSError, ValueError, KeyError):
+            return  # replaced while being read (another process's ingest): keep the old one
+        self._ids, self._model = ids, model
         self._sources = np.asarray(meta["sources"], dtype=object)
         self._dates = np.asarray(meta["dates"], dtype=np.int64)
-        self._model = (
-            bm25s.BM25.load(str(self.directory), mmap=True, show_progress=False)
-            if self._ids
-            else None
-        )
         self._loaded_stamp = stamp
 
     def search(

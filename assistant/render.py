@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from .answer import AnswerStream
+from .citations import strip_markers
 from .errors import LLMError
 
 # Whole escape sequences first (CSI such as "\x1b[31m", OSC such as "\x1b]0;title\x07"),
@@ -35,8 +36,10 @@ def print_answer(stream: AnswerStream, assistant: Any) -> None:
     err = Console(stderr=True, highlight=False)
     label = assistant.provider
     err.print(Text(f"({label} is answering…)", style="dim"))
+    shown = ""
     try:
         for chunk in stream:
+            shown += chunk
             sys.stdout.write(clean(chunk))
             sys.stdout.flush()
     except KeyboardInterrupt:
@@ -46,6 +49,10 @@ def print_answer(stream: AnswerStream, assistant: Any) -> None:
         raise
     answer = stream.answer()
     sys.stdout.write("\n")
+    if " ".join(strip_markers(shown).split()) != " ".join(strip_markers(answer.text).split()):
+        # the check changed the answer (e.g. nothing in it was backed by the articles)
+        out.print(Text("After checking the sources: ", style="bold yellow"), end="")
+        out.print(Text(clean(answer.text)))
     if answer.partial:
         err.print(Text(f"(partial answer: {answer.error})", style="yellow"))
     if answer.citations:

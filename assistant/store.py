@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .embeddings import FloatArray, chroma_embedding_function
-from .errors import IngestLockedError, StoreError
+from .errors import AssistantError, IngestLockedError, StoreError
 from .lexical import LexicalDoc, LexicalIndex
 from .types import Article, ArticleInfo, Chunk
 
@@ -99,11 +99,18 @@ class Store:
                 )
             ef = chroma_embedding_function(embedding_provider, embedding_model)
             space = {"hnsw:space": "cosine"}
-            self.chunks = self.client.get_or_create_collection(
-                f"{collection}_chunks", embedding_function=ef, metadata=space
+            where = url or str(data_dir)
+            self.chunks: Any = _Guarded(
+                self.client.get_or_create_collection(
+                    f"{collection}_chunks", embedding_function=ef, metadata=space
+                ),
+                where,
             )
-            self.articles_col = self.client.get_or_create_collection(
-                f"{collection}_articles", embedding_function=ef, metadata=space
+            self.articles_col: Any = _Guarded(
+                self.client.get_or_create_collection(
+                    f"{collection}_articles", embedding_function=ef, metadata=space
+                ),
+                where,
             )
         except Exception as exc:  # chromadb raises many unrelated types
             where = url or str(data_dir)
@@ -336,6 +343,31 @@ class Store:
                 strict=True,
             )
         ]
+
+
+class _Guarded:
+    """A Chroma collection whose failures (a server gone away, a broken disk) surface as one
+    `StoreError` line naming the store, not as raw httpx or chromadb exceptions."""
+
+    def __init__(self, collection: Any, where: str) -> None:
+        self._collection = collection
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except AssistantError:
+                raise
+            except Exception as exc:  # chromadb and httpx raise many unrelated types
+                detail = " ".join(str(exc).split()) or type(exc).__name__
+                raise StoreError(f"the vector store at {self._where} failed: {detail}") from None
+
+        return call
 
 
 def _jsonable(value: Any) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .citations import content_words, overlap
+from .citations import content_words, overlap, strip_markers
 from .embeddings import Embedder, FloatArray
 from .types import Hit
 
@@ -183,6 +183,7 @@ class SupportChecker:
                     chosen.append(cand)
         parts = []
         for _, j, start, end in chosen:
-            sentence = " ".join(hits[j].text[start:end].split())
+            # a "[2]" in the article is its text (a footnote), never a citation of source 2
+            sentence = strip_markers(" ".join(hits[j].text[start:end].split()))
             parts.append(f"{sentence} [{j + 1}]")
         return " ".join(parts)

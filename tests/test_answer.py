@@ -382,6 +382,16 @@ def test_sentence_without_marker_gets_its_passage_attached(
     assert_quotes_slice_articles(bot, answer)
 
 
+def test_terse_answer_gets_its_passage_attached(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+    """A bare "500" (small models answer like that) is checked with its question and cited."""
+    llm_server.script("500")
+    answer = bot.ask(QUESTION)
+    assert not answer.abstained
+    [cite] = answer.citations
+    assert cite.attached and cite.supported and "500 Boeing" in cite.quote
+    assert answer.text == "500 [1]"
+
+
 def test_short_unmarked_sentence_gets_nothing_attached(
     bot: Assistant, llm_server: FakeLLM  # noqa: F811
 ) -> None:
@@ -395,7 +405,7 @@ def test_short_unmarked_sentence_gets_nothing_attached(
 
 def test_uncited_unsupported_answer_abstains(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
     """Nothing the model said is backed by a passage: an abstention, not a guess."""
-    llm_server.script("500 jets.")
+    llm_server.script("700 jets.")
     answer = bot.ask(QUESTION)
     assert answer.abstained and answer.citations == ()
     assert answer.text == ABSTAIN_TEXT

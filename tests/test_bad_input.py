@@ -76,6 +76,9 @@ BAD = {
     "undefined_cp1252.txt": "not valid UTF-8 text",
     "broken.json": "invalid JSON",
     "scalar.json": "not an object",
+    "deep.json": "invalid JSON (nested too deeply)",
+    "x] data.json": "invalid JSON",  # in "odd[/x] data.json": markup must print as text
+    "bad [red] name.json": "invalid JSON",
     "only_script.html": "no article text found in HTML",
     "fifo.txt": "not a regular file",
     "zero.txt": "not a regular file",
@@ -93,10 +96,13 @@ GOOD = {
     "rec-2",
     "rec-5",
     "rec-trunc",
+    "rec-huge-timestamp",
     "dup_a.txt",
     "odd [/bold] name [red].txt",
 }
 JSONL_BAD_LINES = {2: "invalid JSON", 3: "no text field", 4: "not a JSON object"}
+NUMBERS_BAD_LINES = {2: "invalid JSON (Exceeds the limit", 3: "invalid JSON (nested too deeply)"}
+SKIPPED = len(BAD) + len(JSONL_BAD_LINES) + 1 + len(NUMBERS_BAD_LINES)
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +132,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"id": "rec-trunc", "text": story("harvest")}),
     ]
     write(root / "feed.jsonl", "\n".join(lines))  # no final newline
+    # numbers no float holds, and nesting the parser cannot follow, cost one line each
+    huge = {"id": "rec-huge-timestamp", "text": story("comet"), "timestamp": 10**400}
+    write(root / "numbers.jsonl", f"{json.dumps(huge)}\n{{\"n\": {'9' * 5000}}}\n{'[' * 100_000}\n")
     # duplicates: the same text under two names is indexed once
     write(root / "dup_a.txt", story("windmill"))
     write(root / "dup_b.txt", story("windmill").replace("\n", "\r\n"))
@@ -143,6 +152,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(root / "undefined_cp1252.txt", b"Text with \x81 an undefined byte\nmore text\n")
     write(root / "broken.json", '{"title": "Broken", "text": "no end')
     write(root / "scalar.json", "42")
+    write(root / "deep.json", "[" * 100_000 + "]" * 100_000)
+    write(root / "odd[" / "x] data.json", "{oops")
+    write(root / "bad [red] name.json", "{oops")
     write(root / "only_script.html", ONLY_SCRIPT_PAGE)
     os.mkfifo(root / "fifo.txt")  # opening it would block: stat says it is no file
     (root / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
@@ -181,6 +193,8 @@ def test_every_good_article_is_indexed(ingested: tuple[Assistant, IngestReport])
     assert {a.id for a in bot.articles()} == GOOD
     assert report.added == len(GOOD)
     assert report.duplicates == 1  # dup_b.txt: the same text as dup_a.txt
+    comet = bot.article("rec-huge-timestamp")
+    assert comet is not None and comet.published is None  # no date, but the story is kept
 
 
 def test_every_bad_input_is_reported_with_its_reason(
@@ -196,6 +210,10 @@ def test_every_bad_input_is_reported_with_its_reason(
         assert any(r.startswith(f"line {line}:") and expected in r for r in feed), (line, feed)
     assert sum("duplicate id rec-1" in r for r in feed) == 1
     assert len(feed) == len(JSONL_BAD_LINES) + 1
+    numbers = reasons.pop("numbers.jsonl")
+    assert len(numbers) == len(NUMBERS_BAD_LINES)
+    for line, expected in NUMBERS_BAD_LINES.items():
+        assert any(r.startswith(f"line {line}: {expected}") for r in numbers), (line, numbers)
     assert set(reasons) == set(BAD)  # nothing good was skipped, nothing hidden was read
 
 
@@ -307,7 +325,7 @@ def test_cli_ingest_warns_with_a_count_and_exits_0(corpus: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert not re.search(r"^error:", result.stderr, re.M), result.stderr
-    skipped = len(BAD) + len(JSONL_BAD_LINES) + 1
+    skipped = SKIPPED
     summary = re.search(r"(\d+) added, .* (\d+) skipped", result.stderr)
     assert summary, result.stderr
     assert (int(summary.group(1)), int(summary.group(2))) == (len(GOOD), skipped)
@@ -316,6 +334,8 @@ def test_cli_ingest_warns_with_a_count_and_exits_0(corpus: Path, tmp_path: Path)
     assert "odd [/bold] name [red].txt" not in result.stderr  # it was read, not skipped
     assert f"skipped {corpus / 'picture.html'}: binary file\n" in result.stderr
     assert "feed.jsonl: line 2: invalid JSON" in result.stderr
+    for name in ("odd[/x] data.json", "bad [red] name.json"):  # shown as they are
+        assert f"skipped {corpus / name}: invalid JSON" in result.stderr
 
 
 def test_cli_json_report_also_warns(

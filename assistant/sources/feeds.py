@@ -56,8 +56,14 @@ ACCEPT = (
     "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
 FEED_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-     "text/xml", "application/x-rss+xml"}
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+    }
 )
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -262,12 +268,14 @@ def fetch(
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feeds") as pool,
     ):
         outcomes = _run_all(
-            pool, [partial(_read_source, client, u, options, state, known) for u in todo],
+            pool,
+            [partial(_read_source, client, u, options, state, known) for u in todo],
             lambda done: notify("fetching", done, len(todo)),
         )
         pending = [p for outcome in outcomes for p in outcome.pending]
         pages = _run_all(
-            pool, [partial(_read_entry_page, client, p, options) for p in pending],
+            pool,
+            [partial(_read_entry_page, client, p, options) for p in pending],
             lambda done: notify("fetching pages", done, len(pending)),
         )
     for url, outcome in zip(todo, outcomes, strict=True):
@@ -327,7 +335,8 @@ def _read_source(
         return outcome
     ids = list(
         dict.fromkeys(
-            [a.id for a in outcome.articles] + [p.article.id for p in outcome.pending]
+            [a.id for a in outcome.articles]
+            + [p.article.id for p in outcome.pending]
             + list(outcome.entries)
         )
     )
@@ -357,8 +366,10 @@ def _read_body(
         return page.title
     parsed = feedparser.parse(
         response.body,
-        response_headers={"content-type": _content_type_header(response),
-                          "content-location": response.url},
+        response_headers={
+            "content-type": _content_type_header(response),
+            "content-location": response.url,
+        },
     )
     if parsed.entries or parsed.get("version"):
         if not parsed.entries and parsed.get("bozo"):
@@ -417,8 +428,11 @@ def _read_feed(
             outcome.entries[eid] = {"updated": updated, "fallback": False}
         elif link:
             seen = state["entries"].get(eid)
-            if seen and seen.get("updated") == updated and not seen.get("fallback") and (
-                eid in known
+            if (
+                seen
+                and seen.get("updated") == updated
+                and not seen.get("fallback")
+                and (eid in known)
             ):
                 outcome.unchanged += 1
                 outcome.entries[eid] = seen

@@ -125,7 +125,7 @@ def parse_text(text: str, *, article_id: str, path: str | None = None) -> Articl
     metadata: dict[str, Any] = {}
     title = author = source = url = published = None
     for key, value in fields.items():
-        scalar = value if isinstance(value, str) else None
+        scalar = value.strip() if isinstance(value, str) else None
         if key == "title" and scalar:
             title = scalar
         elif key == "author" and scalar:
@@ -276,7 +276,7 @@ def normalise_date(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value))
+        return _from_epoch(value)
     if not isinstance(value, str) or not value.strip():
         return None
     raw = value.strip()
@@ -385,6 +385,9 @@ def _read_json(text: str, rel: str, shown: str) -> Iterator[Article | Skipped]:
     except json.JSONDecodeError as exc:
         yield Skipped(shown, f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
         return
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, [[[[... nested too deep
+        yield Skipped(shown, f"invalid JSON ({_json_reason(exc)})")
+        return
     if isinstance(data, dict):
         records = next((data[k] for k in WRAPPER_KEYS if isinstance(data.get(k), list)), None)
         if records is None:
@@ -411,6 +414,9 @@ def _read_jsonl(text: str, rel: str, shown: str) -> Iterator[Article | Skipped]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Skipped(shown, f"line {number}: invalid JSON ({exc.msg})")
+            continue
+        except (ValueError, RecursionError) as exc:
+            yield Skipped(shown, f"line {number}: invalid JSON ({_json_reason(exc)})")
             continue
         yield _record_or_skip(record, f"{rel}#{number}", shown, f"line {number}")
     if not found:
@@ -560,7 +566,17 @@ def _is_plain(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, scalar) for item in value)
 
 
-def _from_epoch(seconds: float) -> str | None:
+def _json_reason(exc: ValueError | RecursionError) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
+
+
+def _from_epoch(seconds: float | int) -> str | None:
+    try:
+        seconds = float(seconds)  # an int too large for a float is no date
+    except OverflowError:
+        return None
     if abs(seconds) > 1e11:  # milliseconds
         seconds /= 1000
     try:
