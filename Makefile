@@ -34,6 +34,9 @@ test: install lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/answer.py
+	$(BIN)/python benchmarks/tui_startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

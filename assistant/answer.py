@@ -56,6 +56,10 @@ def collapse_repeats(text: str) -> str:
     return _REPEAT.sub(r"\1", text)
 
 
+TERSE_TOPIC = 0.3
+"""Support of question + terse answer above which a passage counts as on the question's topic."""
+
+
 def short(claim: str) -> bool:
     """A claim of a few words: an answer that needs its question to be checked."""
     return len(content_words(claim)) < 4
@@ -290,17 +294,19 @@ class Answerer:
         # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
         valid, order, dropped = renumber(raw, len(hits))
         claims = sentences(valid)
-        scores = self.checker.score_claims([c.text for c in claims], hits)
+        quoted = self.llm is None  # extractive answers quote the passages word for word
+        scores = self.checker.score_claims([c.text for c in claims], hits, semantic=not quoted)
         asked = content_words(question)
         terse = [i for i, c in enumerate(claims) if question and short(c.text)]
         if terse:
             # a terse answer ("500", "Madrid") only means something with its question: the
             # passage must back both the answer's words and the question's
             with_question = self.checker.score_claims(
-                [f"{question} {claims[i].text}" for i in terse], hits
+                [f"{question} {claims[i].text}" for i in terse], hits, semantic=not quoted
             )
             for i, row in zip(terse, with_question, strict=True):
-                scores[i] = np.minimum(scores[i], row)
+                # off-topic passages (question and answer rarely meet there) cap the score
+                scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
         rebuilt: list[str] = []
         cursor = 0
         cited_by: dict[int, list[tuple[str, float, bool]]] = {}

@@ -263,7 +263,7 @@ def eval_command(
     as_json: bool,
     out: str | None,
 ) -> None:
-    """Score retrieval, answers and citations on a question set (see docs/evaluation)."""
+    """Score retrieval, answers and citations on a question set (JSONL; see the README)."""
     from pathlib import Path
 
     from .eval import evaluate, index_dir, load_questions

@@ -27,6 +27,8 @@ NUMBER_CAP = 0.3
 """Most a claim can score against a passage that lacks one of its numbers."""
 EXTRACT_MAX_SENTENCES = 2
 NOVELTY = 0.08
+PRESELECT = 12
+"""Candidate sentences embedded per extractive answer."""
 _NAMES = re.compile(r"\$?\d[\d.,]*%?|\b[A-Z][a-z]{2,}")
 
 
@@ -100,10 +102,18 @@ class SupportChecker:
         passages = self._embed_cached([h.text for h in hits])
         return [float(x) for x in passages @ query_vector]
 
-    def score_claims(self, claims: Sequence[str], hits: Sequence[Hit]) -> list[FloatArray]:
-        """For each claim, an array of support scores (0..1), one per hit."""
+    def score_claims(
+        self, claims: Sequence[str], hits: Sequence[Hit], *, semantic: bool = True
+    ) -> list[FloatArray]:
+        """For each claim, an array of support scores (0..1), one per hit. Without
+        `semantic` (for claims quoted verbatim from the passages) only words count."""
         if not claims or not hits:
             return [np.zeros(len(hits), dtype=np.float32) for _ in claims]
+        if not semantic:
+            return [
+                np.asarray([overlap(claim, hit.text) for hit in hits], dtype=np.float32)
+                for claim in claims
+            ]
         _, sentence_vecs = self._sentence_vectors(hits)
         claim_vecs = self.embedder.embed(list(claims))
         rows = []
@@ -112,8 +122,8 @@ class SupportChecker:
             numbers = {w for w in content_words(claim) if any(c.isdigit() for c in w)}
             for j, hit in enumerate(hits):
                 lexical = overlap(claim, hit.text)
-                semantic = float((sentence_vecs[j] @ vec).max()) if len(sentence_vecs[j]) else 0.0
-                row[j] = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * max(0.0, semantic)
+                similar = float((sentence_vecs[j] @ vec).max()) if len(sentence_vecs[j]) else 0.0
+                row[j] = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * max(0.0, similar)
                 if numbers - content_words(hit.text):  # a figure the passage never gives
                     row[j] = min(row[j], NUMBER_CAP)
             rows.append(row)
@@ -148,25 +158,31 @@ class SupportChecker:
     def rank_sentences(
         self, question: str, hits: Sequence[Hit]
     ) -> list[tuple[float, int, int, int]]:
-        """Every passage sentence as (score, hit index, start, end), best first."""
-        spans, sentence_vecs = self._sentence_vectors(hits)
-        qvec = self.embedder.embed([question])[0]
+        """The passage sentences most likely to answer `question`, as (score, hit index,
+        start, end), best first. Word overlap picks the candidates; only those are embedded
+        (embedding every sentence of every passage would cost most of the answer time)."""
         qwords = content_words(question)
-        candidates: list[tuple[float, int, int, int]] = []
+        ranked: list[tuple[float, int, int, int]] = []
         for j, hit in enumerate(hits):
-            if not len(sentence_vecs[j]):
-                continue
-            sims = sentence_vecs[j] @ qvec
-            for (start, end), sim in zip(spans[j], sims, strict=True):
+            for start, end in passage_sentences(hit.text):
                 words = content_words(hit.text[start:end])
                 lexical = len(qwords & words) / max(1, len(qwords))
                 # an answer names something the question doesn't: a figure or a proper noun
                 novel = _NAMES.findall(hit.text[start + 1 : end])
                 bonus = NOVELTY if any(n.lower() not in qwords for n in novel) else 0.0
-                score = 0.5 * float(sim) + 0.5 * lexical + bonus - 0.02 * j
-                candidates.append((score, j, start, end))
-        candidates.sort(reverse=True)
-        return candidates
+                ranked.append((0.5 * lexical + bonus - 0.02 * j, j, start, end))
+        ranked.sort(reverse=True)
+        ranked = ranked[: max(PRESELECT, 3 * len(hits))]
+        if not ranked:
+            return []
+        vectors = self._embed_cached([hits[j].text[s:e] for _, j, s, e in ranked])
+        qvec = self.embedder.embed([question])[0]
+        scored = [
+            (base + 0.5 * float(vec @ qvec), j, s, e)
+            for (base, j, s, e), vec in zip(ranked, vectors, strict=True)
+        ]
+        scored.sort(reverse=True)
+        return scored
 
     def extract(self, question: str, hits: Sequence[Hit]) -> str:
         """The passage sentences that best answer `question`, each with its [n] marker."""

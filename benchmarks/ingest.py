@@ -63,7 +63,7 @@ def llama_index_path(records: list[dict[str, str]], chunk_size: int, overlap: in
     embed_model = llama_index_embedding(get_embedder())
     with tempfile.TemporaryDirectory() as tmp:
         client = chromadb.PersistentClient(tmp, Settings(anonymized_telemetry=False))
-        collection = client.get_or_create_collection("li", embedding_function=None)
+        collection = client.get_or_create_collection("llamaindex", embedding_function=None)
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(collection))
         docs = [Document(text=r["text"], id_=r["id"]) for r in records]
         started = time.perf_counter()
