@@ -60,11 +60,19 @@ def ingest(
 ) -> None:
     """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
     URLs of feeds (RSS, Atom, RDF) or article pages."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     bot = _assistant(ctx)
     if if_empty and bot.counts()[0] > 0:
         return
+    report = _with_progress(
+        "reading", as_json, lambda progress: bot.ingest(*paths, prune=prune, progress=progress)
+    )
+    _show_report(report, as_json)
+
+
+def _with_progress(label: str, as_json: bool, work: Callable[[Any], Any]) -> Any:
+    """Run `work(progress_callback)` under a rich progress bar on stderr (when a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = _err()
     with Progress(
         TextColumn("{task.description:<14}"),
@@ -75,12 +83,16 @@ def ingest(
         transient=True,
         disable=as_json or not console.is_terminal,
     ) as bar:
-        task = bar.add_task("reading", total=None)
+        task = bar.add_task(label, total=None)
 
         def on_progress(p: Any) -> None:
             bar.update(task, description=p.phase, completed=p.done, total=p.total or None)
 
-        report = bot.ingest(*paths, prune=prune, progress=on_progress)
+        return work(on_progress)
+
+
+def _show_report(report: Any, as_json: bool) -> None:
+    """The ingest report (JSON or a summary); an error when nothing could be read."""
     if as_json:
         _echo_json(report.to_dict())
     elif report.ok:
@@ -349,37 +361,11 @@ def feeds_remove(ctx: click.Context, url: str) -> None:
 @click.pass_context
 def feeds_refresh(ctx: click.Context, as_json: bool) -> None:
     """Fetch every subscribed feed and index new and changed entries."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     bot = _assistant(ctx)
     if not bot.feeds_list() and not as_json:
         _err().print("No feeds. Add one with: assistant feeds add URL")
         return
-    console = _err()
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=as_json or not console.is_terminal,
-    ) as bar:
-        task = bar.add_task("fetching", total=None)
-
-        def on_progress(p: Any) -> None:
-            bar.update(task, description=p.phase, completed=p.done, total=p.total or None)
-
-        report = bot.feeds_refresh(progress=on_progress)
-    if as_json:
-        _echo_json(report.to_dict())
-    elif report.ok:
-        _print_report(report)
-    _warn_skipped(report, as_json)
-    if not report.ok:  # every feed was skipped: one line that says why
-        first = report.skipped[0]
-        more = f" (and {len(report.skipped) - 1} more skipped)" if len(report.skipped) > 1 else ""
-        raise AssistantError(f"nothing could be read: {first.path}: {first.reason}{more}")
+    _show_report(_with_progress("fetching", as_json, bot.feeds_refresh), as_json)
 
 
 @cli.group()
