@@ -56,6 +56,11 @@ def collapse_repeats(text: str) -> str:
     return _REPEAT.sub(r"\1", text)
 
 
+_META = re.compile(
+    r"^(?:this|that|it|the answer)\b.{0,40}\b(?:stated|mentioned|found|given|written)\b"
+    r".{0,20}\b(?:passages?|articles?|sources?)\b[^a-z]*$",
+    re.I,
+)
 TERSE_TOPIC = 0.3
 """Support of question + terse answer above which a passage counts as on the question's topic."""
 
@@ -318,6 +323,10 @@ class Answerer:
                 cursor = claim.end
                 continue
             said.add(key)
+            if _META.match(claim.text):  # "This is stated in passage 1." says nothing
+                rebuilt.append(valid[cursor : claim.start])
+                cursor = claim.end
+                continue
             cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
             chosen: list[int] = []
             attached = False

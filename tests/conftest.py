@@ -19,6 +19,8 @@ import pytest
 
 from assistant import Assistant
 
+pytest_plugins = ["llm_server"]  # the OpenAI-compatible test server fixture
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = REPO_ROOT / "config.toml"
 SEEDS = REPO_ROOT / "seeds"

@@ -13,7 +13,7 @@ the test scripted:
 
 Scripted replies are used once each, in order; then the responder (if set); then `default`.
 The `llm_server` fixture starts one per test; import it into a test module with
-`from llm_server import llm_server  # noqa: F401`.
+registered for every test module by `pytest_plugins` in conftest.py.
 """
 
 from __future__ import annotations

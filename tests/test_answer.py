@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, SEED_ID, SEEDS, SHARED_EVAL, build_store, make_assistant
-from llm_server import FakeLLM, Reply, Request, free_port, llm_server  # noqa: F401
+from llm_server import FakeLLM, Reply, Request, free_port
 
 from assistant import Assistant
 from assistant.answer import ABSTAIN_TEXT
@@ -102,7 +102,7 @@ def openai_bot(data_dir: Path, server: FakeLLM, **overrides: Any) -> Assistant:
 
 
 @pytest.fixture
-def bot(seed_dir: Path, llm_server: FakeLLM) -> Assistant:  # noqa: F811
+def bot(seed_dir: Path, llm_server: FakeLLM) -> Assistant:
     return openai_bot(seed_dir, llm_server)
 
 
@@ -151,7 +151,7 @@ def assert_consistent(answer: Answer) -> None:
 # -- the prompt ----------------------------------------------------------------------------------
 
 
-def test_retrieved_passages_reach_the_prompt(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_retrieved_passages_reach_the_prompt(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.script(["China may buy ", "500 Boeing jets [", "1]."])
     answer = bot.ask(QUESTION)
     assert not answer.abstained
@@ -176,7 +176,9 @@ def test_retrieved_passages_reach_the_prompt(bot: Assistant, llm_server: FakeLLM
 
 
 def test_streamed_chunks_reassemble_the_answer(
-    bot: Assistant, llm_server: FakeLLM, seed_text: str  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
+    seed_text: str,
 ) -> None:
     llm_server.respond(
         lambda req: _cite_fact(req, ["The deal covers ", "500 Boeing jets [", "{n}]."])
@@ -224,7 +226,9 @@ def _cite_fact(request: Request, chunks: list[str]) -> list[str]:
 
 
 def test_unknown_markers_are_dropped(
-    bot: Assistant, llm_server: FakeLLM, seed_text: str  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
+    seed_text: str,
 ) -> None:
     """Four sources in the prompt; the model cites [1] and [7]."""
     llm_server.respond(lambda req: [_first_sentence(req, 1) + " [", "1]. Also [7]."])
@@ -250,7 +254,8 @@ def test_unknown_markers_are_dropped(
 
 
 def test_done_means_five_sources_first_cited_seven_dropped(
-    five_dir: Path, llm_server: FakeLLM  # noqa: F811
+    five_dir: Path,
+    llm_server: FakeLLM,
 ) -> None:
     """The issue's acceptance check: five sources in the prompt, a reply citing [1] and [7]:
     [7] disappears and [1] points at the first source."""
@@ -279,7 +284,7 @@ def test_done_means_five_sources_first_cited_seven_dropped(
 REWRITE = "How many Boeing jets could China buy during Trump's state visit?"
 
 
-def test_follow_ups_are_condensed_with_history(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_follow_ups_are_condensed_with_history(bot: Assistant, llm_server: FakeLLM) -> None:
     def reply(request: Request) -> str | list[str]:
         if request.is_condense:
             return f'"{REWRITE}"\n'
@@ -317,7 +322,7 @@ def test_extractive_chat_keeps_the_last_question_in_the_query(extractive: Assist
 # -- abstention -----------------------------------------------------------------------------------
 
 
-def test_model_abstention_has_no_citations(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_model_abstention_has_no_citations(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.script(["I couldn't find ", "that in the articles."])
     answer = bot.ask("On what exact date will Trump arrive in Beijing?")
     assert answer.abstained
@@ -325,7 +330,7 @@ def test_model_abstention_has_no_citations(bot: Assistant, llm_server: FakeLLM) 
     assert answer.text == ABSTAIN_TEXT
 
 
-def test_abstention_with_a_stray_marker_reads_cleanly(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_abstention_with_a_stray_marker_reads_cleanly(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.script("The articles do not say when Trump arrives [1].")
     answer = bot.ask("On what exact date will Trump arrive in Beijing?")
     assert answer.abstained and answer.citations == ()
@@ -333,7 +338,8 @@ def test_abstention_with_a_stray_marker_reads_cleanly(bot: Assistant, llm_server
 
 
 def test_off_topic_question_abstains_without_calling_the_model(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     stream = bot.stream(OFF_TOPIC)
     streamed = "".join(stream)
@@ -353,7 +359,8 @@ def test_extractive_off_topic_abstains(extractive: Assistant) -> None:
 
 
 def test_empty_model_reply_abstains_and_streams_the_abstention(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     llm_server.script([""])
     stream = bot.stream(QUESTION)
@@ -367,11 +374,10 @@ def test_empty_model_reply_abstains_and_streams_the_abstention(
 
 
 def test_sentence_without_marker_gets_its_passage_attached(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
-    llm_server.script(
-        "The US wants China to buy 500 Boeing commercial jets during Trump's visit."
-    )
+    llm_server.script("The US wants China to buy 500 Boeing commercial jets during Trump's visit.")
     answer = bot.ask(QUESTION)
     assert not answer.abstained
     [cite] = answer.citations
@@ -382,7 +388,7 @@ def test_sentence_without_marker_gets_its_passage_attached(
     assert_quotes_slice_articles(bot, answer)
 
 
-def test_terse_answer_gets_its_passage_attached(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_terse_answer_gets_its_passage_attached(bot: Assistant, llm_server: FakeLLM) -> None:
     """A bare "500" (small models answer like that) is checked with its question and cited."""
     llm_server.script("500")
     answer = bot.ask(QUESTION)
@@ -392,8 +398,24 @@ def test_terse_answer_gets_its_passage_attached(bot: Assistant, llm_server: Fake
     assert answer.text == "500 [1]"
 
 
+def test_sentences_about_the_passages_are_dropped(bot: Assistant, llm_server: FakeLLM) -> None:
+    """Small models add "This is stated in Passage 1.": it says nothing and is removed."""
+    llm_server.respond(
+        lambda req: _cite_fact(
+            req, ["China may buy 500 Boeing jets [{n}]. This is stated in Passage {n}."]
+        )
+    )
+    answer = bot.ask(QUESTION)
+    assert answer.text == "China may buy 500 Boeing jets. [1]" or answer.text.startswith(
+        "China may buy 500 Boeing jets"
+    )
+    assert "stated" not in answer.text and "Passage" not in answer.text
+    assert len(answer.citations) == 1
+
+
 def test_short_unmarked_sentence_gets_nothing_attached(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     llm_server.respond(lambda req: _cite_fact(req, ["China may buy 500 Boeing jets [{n}]. Jets."]))
     answer = bot.ask(QUESTION)
@@ -403,7 +425,7 @@ def test_short_unmarked_sentence_gets_nothing_attached(
     assert not cite.attached
 
 
-def test_uncited_unsupported_answer_abstains(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_uncited_unsupported_answer_abstains(bot: Assistant, llm_server: FakeLLM) -> None:
     """Nothing the model said is backed by a passage: an abstention, not a guess."""
     llm_server.script("700 jets.")
     answer = bot.ask(QUESTION)
@@ -412,7 +434,8 @@ def test_uncited_unsupported_answer_abstains(bot: Assistant, llm_server: FakeLLM
 
 
 def test_citation_to_the_wrong_passage_is_repointed(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     """The model cites a passage that lacks the claim: the passage that has it is cited."""
 
@@ -430,7 +453,7 @@ def test_citation_to_the_wrong_passage_is_repointed(
     assert markers(answer.text) == [1]
 
 
-def test_unsupported_claim_is_flagged(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_unsupported_claim_is_flagged(bot: Assistant, llm_server: FakeLLM) -> None:
     """One claim backed by its source, one that no passage backs: the second citation is
     kept and flagged weak."""
 
@@ -454,7 +477,7 @@ def test_unsupported_claim_is_flagged(bot: Assistant, llm_server: FakeLLM) -> No
     assert_consistent(answer)
 
 
-def test_only_unsupported_claims_abstain(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_only_unsupported_claims_abstain(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.script("The agreement includes eighty nuclear submarines for the navy [1].")
     answer = bot.ask(QUESTION)
     assert answer.abstained and answer.citations == ()
@@ -462,7 +485,8 @@ def test_only_unsupported_claims_abstain(bot: Assistant, llm_server: FakeLLM) ->
 
 
 def test_citations_are_numbered_by_first_appearance(
-    five_dir: Path, llm_server: FakeLLM  # noqa: F811
+    five_dir: Path,
+    llm_server: FakeLLM,
 ) -> None:
     bot = openai_bot(five_dir, llm_server, answer__k=5)
 
@@ -485,7 +509,7 @@ def test_citations_are_numbered_by_first_appearance(
     assert_quotes_slice_articles(bot, answer)
 
 
-def test_filters_reach_retrieval(five_dir: Path, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_filters_reach_retrieval(five_dir: Path, llm_server: FakeLLM) -> None:
     bot = openai_bot(five_dir, llm_server, answer__k=5)
     llm_server.script("The harbour council approved a new ferry timetable [1].")
     answer = bot.ask("What did the harbour council approve?", source="Coast News")
@@ -498,7 +522,7 @@ def test_filters_reach_retrieval(five_dir: Path, llm_server: FakeLLM) -> None:  
     assert answer.abstained and len(llm_server.chat_requests) == 1
 
 
-def test_fake_server_speaks_both_protocols(llm_server: FakeLLM) -> None:  # noqa: F811
+def test_fake_server_speaks_both_protocols(llm_server: FakeLLM) -> None:
     """The fixture itself: the openai SDK reads its streaming and non-streaming replies."""
     from openai import OpenAI
 
@@ -543,7 +567,10 @@ def test_connection_refused(seed_dir: Path) -> None:
     [(401, ["API key", "401"]), (404, ["model", "'test-model'", "404"]), (500, ["500"])],
 )
 def test_http_errors_are_one_clear_line(
-    bot: Assistant, llm_server: FakeLLM, status: int, words: list[str]  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
+    status: int,
+    words: list[str],
 ) -> None:
     llm_server.script(*[Reply.fail(status, "nope")] * 3)
     with pytest.raises(LLMError) as err:
@@ -556,7 +583,7 @@ def test_http_errors_are_one_clear_line(
     assert len(llm_server.chat_requests) == (3 if status >= 500 else 1)
 
 
-def test_rate_limit_then_success(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_rate_limit_then_success(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.script(Reply.fail(429, "slow down", headers={"Retry-After": "0"}))
     llm_server.respond(lambda req: _cite_fact(req, ["China may buy 500 Boeing jets [{n}]."]))
     answer = bot.ask(QUESTION)
@@ -564,14 +591,15 @@ def test_rate_limit_then_success(bot: Assistant, llm_server: FakeLLM) -> None:  
     assert not answer.partial and answer.citations[0].article_id == SEED_ID
 
 
-def test_rate_limit_that_persists(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_rate_limit_that_persists(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.respond(lambda req: Reply.fail(429, "slow down", headers={"Retry-After": "0"}))
     with pytest.raises(LLMError, match="rate-limiting"):
         bot.ask(QUESTION)
 
 
 def test_stream_that_stops_mid_answer_is_partial(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     llm_server.respond(
         lambda req: Reply.cut(_cite_fact(req, ["China may buy 500 ", "Boeing jets [{n}].", " And"]))
@@ -588,7 +616,8 @@ def test_stream_that_stops_mid_answer_is_partial(
 
 
 def test_stream_that_ends_without_finishing_is_partial(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     """The body ends cleanly but with no finish_reason and no [DONE]: a truncated answer."""
     llm_server.script(Reply(chunks=("China may buy ", "500 Boeing"), clean_end=True))
@@ -598,7 +627,8 @@ def test_stream_that_ends_without_finishing_is_partial(
 
 
 def test_stream_that_stops_before_any_text_is_an_error(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     llm_server.script(Reply.cut(["never sent"], after=0))
     with pytest.raises(LLMError) as err:
@@ -608,7 +638,9 @@ def test_stream_that_stops_before_any_text_is_an_error(
 
 @pytest.mark.parametrize("before", [(), ("China may buy ",)])
 def test_malformed_stream_is_a_clear_error(
-    bot: Assistant, llm_server: FakeLLM, before: tuple[str, ...]  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
+    before: tuple[str, ...],
 ) -> None:
     llm_server.script(Reply.malformed(before))
     if before:
@@ -621,7 +653,7 @@ def test_malformed_stream_is_a_clear_error(
         assert "could not be read" in one_line(err.value)
 
 
-def test_slow_server_times_out(seed_dir: Path, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_slow_server_times_out(seed_dir: Path, llm_server: FakeLLM) -> None:
     bot = openai_bot(seed_dir, llm_server, llm__timeout=0.5)
     llm_server.respond(lambda req: Reply.slow(5))
     bot.search(QUESTION)  # warm the store and the model outside the clock
@@ -638,7 +670,8 @@ def test_slow_server_times_out(seed_dir: Path, llm_server: FakeLLM) -> None:  # 
 
 
 def test_server_that_stalls_mid_stream_times_out(
-    seed_dir: Path, llm_server: FakeLLM  # noqa: F811
+    seed_dir: Path,
+    llm_server: FakeLLM,
 ) -> None:
     bot = openai_bot(seed_dir, llm_server, llm__timeout=0.5)
     llm_server.respond(
@@ -650,7 +683,7 @@ def test_server_that_stalls_mid_stream_times_out(
     assert answer.text.startswith("China may buy")
 
 
-def test_cancel_stops_the_model(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_cancel_stops_the_model(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.respond(
         lambda req: Reply(
             chunks=(*_cite_fact(req, ["China may buy 500 Boeing jets [{n}]."]), *[" and"] * 200),
@@ -723,14 +756,14 @@ def test_extractive_answers_the_seed_questions(extractive: Assistant) -> None:
 # -- asyncio --------------------------------------------------------------------------------------
 
 
-async def test_aask(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+async def test_aask(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.respond(lambda req: _cite_fact(req, ["China may buy ", "500 Boeing jets [{n}]."]))
     answer = await bot.aask(QUESTION)
     assert answer.text.startswith("China may buy 500 Boeing jets")
     assert answer.citations[0].article_id == SEED_ID
 
 
-async def test_astream(bot: Assistant, llm_server: FakeLLM) -> None:  # noqa: F811
+async def test_astream(bot: Assistant, llm_server: FakeLLM) -> None:
     llm_server.respond(lambda req: _cite_fact(req, ["China may buy ", "500 Boeing jets [{n}]."]))
     stream = bot.astream(QUESTION)
     chunks = [chunk async for chunk in stream]
@@ -746,7 +779,8 @@ async def test_astream_answer_without_iterating(extractive: Assistant) -> None:
 
 
 async def test_astream_error_reaches_the_caller(
-    bot: Assistant, llm_server: FakeLLM  # noqa: F811
+    bot: Assistant,
+    llm_server: FakeLLM,
 ) -> None:
     llm_server.script(Reply.fail(401))
     with pytest.raises(LLMError, match="API key"):
@@ -757,7 +791,15 @@ async def test_astream_error_reaches_the_caller(
 # -- the command line and the prompt templates -------------------------------------------------
 
 CITATION_KEYS = {
-    "n", "article_id", "title", "source", "published", "quote", "start", "end", "supported",
+    "n",
+    "article_id",
+    "title",
+    "source",
+    "published",
+    "quote",
+    "start",
+    "end",
+    "supported",
     "score",
 }
 
@@ -765,8 +807,16 @@ CITATION_KEYS = {
 def test_cli_ask_json(seed_dir: Path, seed_text: str) -> None:
     exe = Path(sys.executable).parent / "assistant"
     result = subprocess.run(
-        [str(exe), "--data-dir", str(seed_dir), "ask", QUESTION, "--json",
-         "--provider", "extractive"],
+        [
+            str(exe),
+            "--data-dir",
+            str(seed_dir),
+            "ask",
+            QUESTION,
+            "--json",
+            "--provider",
+            "extractive",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -795,8 +845,17 @@ def test_cli_ask_llm_error_is_one_line(seed_dir: Path) -> None:
     config = seed_dir.parent / "cli-config.toml"
     config.write_text(f'[llm]\nbase_url = "{url}"\ntimeout = 2.0\n', encoding="utf-8")
     result = subprocess.run(
-        [str(exe), "--config", str(config), "--data-dir", str(seed_dir), "ask", QUESTION,
-         "--provider", "openai"],
+        [
+            str(exe),
+            "--config",
+            str(config),
+            "--data-dir",
+            str(seed_dir),
+            "ask",
+            QUESTION,
+            "--provider",
+            "openai",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -826,7 +885,7 @@ def test_prompt_without_placeholder_fails_at_start(
     assert "{" + placeholder + "}" in message
 
 
-def test_edited_prompt_is_used(tmp_path: Path, seed_dir: Path, llm_server: FakeLLM) -> None:  # noqa: F811
+def test_edited_prompt_is_used(tmp_path: Path, seed_dir: Path, llm_server: FakeLLM) -> None:
     prompts = tmp_path / "my-prompts"
     shutil.copytree(REPO_ROOT / "prompts", prompts)
     (prompts / "system.txt").write_text("Answer like a pirate. {today} {unknown}")
@@ -838,7 +897,8 @@ def test_edited_prompt_is_used(tmp_path: Path, seed_dir: Path, llm_server: FakeL
 
 
 def test_article_text_with_braces_is_sent_literally(
-    tmp_path: Path, llm_server: FakeLLM  # noqa: F811
+    tmp_path: Path,
+    llm_server: FakeLLM,
 ) -> None:
     article = tmp_path / "braces.jsonl"
     text = "The {question} of the {sources} budget was set at {today} million dollars for ferries."

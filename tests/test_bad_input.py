@@ -46,8 +46,12 @@ def story(topic: str) -> str:
 
 SCRIPT_PAGE = (
     "<!doctype html><html><head><title>Harbour wall repaired - Coast Times</title>"
-    + "<style>" + ".x{color:red}\n" * 3000 + "</style>"
-    + "<script>" + 'var TRACKER_JUNK = "SCRIPT_TEXT_MUST_NOT_APPEAR";\n' * 3000 + "</script>"
+    + "<style>"
+    + ".x{color:red}\n" * 3000
+    + "</style>"
+    + "<script>"
+    + 'var TRACKER_JUNK = "SCRIPT_TEXT_MUST_NOT_APPEAR";\n' * 3000
+    + "</script>"
     + "</head><body><nav>Home | News</nav><article><h1>Harbour wall repaired</h1>"
     "<p>Workers finished repairing the harbour wall on Friday after the winter storms "
     "had broken it in three places.</p>"
@@ -134,7 +138,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(root / "feed.jsonl", "\n".join(lines))  # no final newline
     # numbers no float holds, and nesting the parser cannot follow, cost one line each
     huge = {"id": "rec-huge-timestamp", "text": story("comet"), "timestamp": 10**400}
-    write(root / "numbers.jsonl", f"{json.dumps(huge)}\n{{\"n\": {'9' * 5000}}}\n{'[' * 100_000}\n")
+    write(root / "numbers.jsonl", f'{json.dumps(huge)}\n{{"n": {"9" * 5000}}}\n{"[" * 100_000}\n')
     # duplicates: the same text under two names is indexed once
     write(root / "dup_a.txt", story("windmill"))
     write(root / "dup_b.txt", story("windmill").replace("\n", "\r\n"))

@@ -127,9 +127,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(
-    chroma_server: str, corpus: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Assistant:
+def served(chroma_server: str, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     bot = Assistant.from_config(
         CONFIG,
         store__url=chroma_server,
@@ -165,6 +163,7 @@ def test_the_server_holds_the_index(served: Assistant, chroma_server: str) -> No
 
 def test_same_articles_and_chunks_as_embedded(served: Assistant, embedded: Assistant) -> None:
     assert served.counts() == embedded.counts()
+
     def fields(bot: Assistant) -> list[tuple[object, ...]]:
         return [(a.id, a.title, a.published, a.chunks, a.content_hash) for a in bot.articles()]
 
@@ -222,7 +221,12 @@ def _cli(*args: str, url: str, data_dir: Path) -> subprocess.CompletedProcess[st
     )
     exe = Path(sys.executable).parent / "assistant"
     return subprocess.run(
-        [str(exe), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        [str(exe), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
         check=False,
     )
 

@@ -26,18 +26,42 @@ from assistant.types import Answer, Article, Hit
 WORKERS = 8
 ROUNDS = 3
 TOPICS = [
-    ("ferry", "Harbour", "The harbour council approved a new ferry timetable; ferries will run "
-     "every twenty minutes in summer and residents welcomed the change."),
-    ("orchard", "Valley", "Orchards in the valley began the apple harvest two weeks early after "
-     "a warm summer that produced sweet fruit but smaller yields."),
-    ("library", "City", "The city library will open until nine in the evening from October "
-     "because students asked for more time to study before exams."),
-    ("tunnel", "River", "The river tunnel reopened at dawn on Monday after three weeks of "
-     "repairs to its waterproof lining, the transport authority said."),
-    ("stadium", "County", "The county stadium will get a new roof before the winter season, "
-     "paid for by a grant of four million pounds from the sports council."),
-    ("tram", "Northern", "The northern tram line carried a record forty thousand passengers on "
-     "Saturday as fans travelled to the cup final."),
+    (
+        "ferry",
+        "Harbour",
+        "The harbour council approved a new ferry timetable; ferries will run "
+        "every twenty minutes in summer and residents welcomed the change.",
+    ),
+    (
+        "orchard",
+        "Valley",
+        "Orchards in the valley began the apple harvest two weeks early after "
+        "a warm summer that produced sweet fruit but smaller yields.",
+    ),
+    (
+        "library",
+        "City",
+        "The city library will open until nine in the evening from October "
+        "because students asked for more time to study before exams.",
+    ),
+    (
+        "tunnel",
+        "River",
+        "The river tunnel reopened at dawn on Monday after three weeks of "
+        "repairs to its waterproof lining, the transport authority said.",
+    ),
+    (
+        "stadium",
+        "County",
+        "The county stadium will get a new roof before the winter season, "
+        "paid for by a grant of four million pounds from the sports council.",
+    ),
+    (
+        "tram",
+        "Northern",
+        "The northern tram line carried a record forty thousand passengers on "
+        "Saturday as fans travelled to the cup final.",
+    ),
 ]
 QUESTIONS = [
     "How many Boeing jets might China buy?",

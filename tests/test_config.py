@@ -234,4 +234,3 @@ def test_repo_config_documents_every_setting() -> None:
         fields = set(model.model_fields)
         assert set(parsed[name]) == fields, f"[{name}] keys differ from {model.__name__}"
         assert documented[name] == fields, f"[{name}] has undocumented settings"
-

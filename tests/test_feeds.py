@@ -205,8 +205,12 @@ RSS_ITEMS = [
 
 def _atom_entries(srv: FeedServer) -> list[tuple[str | None, str, str, str]]:
     return [
-        ("tag:metro,2024:museum", "Museum reopens", "2024-05-01T10:00:00Z",
-         "/articles/museum.html"),
+        (
+            "tag:metro,2024:museum",
+            "Museum reopens",
+            "2024-05-01T10:00:00Z",
+            "/articles/museum.html",
+        ),
         (None, "Library extends hours", "2024-05-02T09:00:00Z", srv.url("/articles/library.html")),
     ]
 
@@ -215,11 +219,14 @@ def _add_fixtures(srv: FeedServer) -> None:
     html = "text/html; charset=utf-8"
     srv.routes["/rss.xml"] = Route(rss_feed(RSS_ITEMS), etag='"rss-1"')
     srv.routes["/atom.xml"] = Route(
-        atom_feed(_atom_entries(srv)), "application/atom+xml",
+        atom_feed(_atom_entries(srv)),
+        "application/atom+xml",
         last_modified="Thu, 02 May 2024 10:00:00 GMT",
     )
     srv.routes["/rdf.xml"] = Route(
-        rdf_feed(srv.url("")), "application/rdf+xml", etag='"rdf-1"',
+        rdf_feed(srv.url("")),
+        "application/rdf+xml",
+        etag='"rdf-1"',
         last_modified="Sun, 21 Apr 2024 08:30:00 GMT",
     )
     for name, title, topic in (
@@ -267,7 +274,9 @@ def test_refresh_indexes_every_entry_then_a_second_refresh_costs_nothing(
     bridge = by_id["https://planet.example/bridge"]
     assert bridge is not None
     assert (bridge.title, bridge.source, bridge.author) == (
-        "Harbour bridge opens", "The Daily Planet", "Lois Lane"
+        "Harbour bridge opens",
+        "The Daily Planet",
+        "Lois Lane",
     )
     assert bridge.published == f"{TODAY.isoformat()}T12:00:00+00:00"
     assert "public meeting" in bridge.text and "- Budget: 4 million" in bridge.text
@@ -304,9 +313,19 @@ def test_refresh_indexes_every_entry_then_a_second_refresh_costs_nothing(
     # and the page that failed before (summary fallback) is tried again.
     server.routes["/rdf.xml"].etag = '"rdf-2"'
     server.routes["/atom.xml"] = Route(
-        atom_feed([*_atom_entries(server), (None, "Tram line approved", "2024-05-03T09:00:00Z",
-                                            server.url("/articles/tram.html"))]),
-        "application/atom+xml", last_modified="Fri, 03 May 2024 09:00:00 GMT",
+        atom_feed(
+            [
+                *_atom_entries(server),
+                (
+                    None,
+                    "Tram line approved",
+                    "2024-05-03T09:00:00Z",
+                    server.url("/articles/tram.html"),
+                ),
+            ]
+        ),
+        "application/atom+xml",
+        last_modified="Fri, 03 May 2024 09:00:00 GMT",
     )
     third = bot.feeds_refresh()
     assert (third.added, third.updated, third.unchanged) == (1, 0, 6), third
@@ -322,15 +341,27 @@ def test_broken_sources_are_skipped_with_reasons_and_the_rest_is_indexed(
     server: FeedServer,
 ) -> None:
     bot = _bot(feeds__timeout=1, feeds__max_bytes=50_000)
-    paths = ["/rss.xml", "/broken.xml", "/missing.xml", "/error.xml", "/slow.xml", "/big.xml",
-             "/loop.xml"]
+    paths = [
+        "/rss.xml",
+        "/broken.xml",
+        "/missing.xml",
+        "/error.xml",
+        "/slow.xml",
+        "/big.xml",
+        "/loop.xml",
+    ]
     started = time.monotonic()
     report = bot.ingest(*[server.url(p) for p in paths], "ftp://127.0.0.1/feed.xml")
     assert time.monotonic() - started < 20
     assert report.added == 2 and report.ok, report
     reasons = {s.path.replace(server.url(""), ""): s.reason for s in report.skipped}
     assert reasons.keys() == {
-        "/broken.xml", "/missing.xml", "/error.xml", "/slow.xml", "/big.xml", "/loop.xml",
+        "/broken.xml",
+        "/missing.xml",
+        "/error.xml",
+        "/slow.xml",
+        "/big.xml",
+        "/loop.xml",
         "ftp://127.0.0.1/feed.xml",
     }
     assert reasons["/broken.xml"].startswith("malformed feed")
@@ -381,7 +412,12 @@ def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not (k.startswith("ASSISTANT_") or k in SCRUBBED)}
     env.update(ASSISTANT_CONFIG=str(CONFIG), ASSISTANT_DATA_DIR=str(data_dir), NO_COLOR="1")
     return subprocess.run(
-        [*command, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [*command, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
 
@@ -397,9 +433,7 @@ def test_cli_feeds_add_refresh_list_remove(server: FeedServer, data_dir: Path) -
     assert second.returncode == 0, second.stderr
     assert "0 added, 0 updated, 2 unchanged" in second.stderr and "0 chunks" in second.stderr
     listed = json.loads(_cli("feeds", "list", "--json", data_dir=data_dir).stdout)
-    assert [(s["url"], s["title"], s["entries"]) for s in listed] == [
-        (url, "The Daily Planet", 2)
-    ]
+    assert [(s["url"], s["title"], s["entries"]) for s in listed] == [(url, "The Daily Planet", 2)]
     refused = _cli("feeds", "add", "file:///etc/passwd", data_dir=data_dir)
     assert refused.returncode == 1 and refused.stderr.strip().startswith("error: unsupported")
     assert len(refused.stderr.strip().splitlines()) == 1
@@ -434,7 +468,8 @@ def test_date_phrases(question: str, expected: tuple[date, date] | None) -> None
 
 def test_last_month_in_january_is_december() -> None:
     assert date_range("last month", today=date(2025, 1, 15)) == (
-        date(2024, 12, 1), date(2024, 12, 31)
+        date(2024, 12, 1),
+        date(2024, 12, 31),
     )
 
 

@@ -63,8 +63,9 @@ TEXTS = st.one_of(
         st.sampled_from(["\n---\n", "\n...\n", "\n", "\r\n---\r\n", ""]),
         st.text(max_size=200),
     ),
-    st.lists(st.sampled_from(["By Jo Bloggs", "# Head", "", " ", "\r", "\ufeff", "x" * 200]))
-    .map("\n".join),
+    st.lists(st.sampled_from(["By Jo Bloggs", "# Head", "", " ", "\r", "\ufeff", "x" * 200])).map(
+        "\n".join
+    ),
 )
 
 
@@ -109,8 +110,19 @@ JSON_VALUE = st.recursive(
     max_leaves=8,
 )
 KNOWN_KEYS = st.sampled_from(
-    [*ID_KEYS, *TITLE_KEYS, *TEXT_KEYS, *SUMMARY_KEYS, *URL_KEYS, *AUTHOR_KEYS, *DATE_KEYS,
-     *SOURCE_KEYS, "href", "name", "lang"]
+    [
+        *ID_KEYS,
+        *TITLE_KEYS,
+        *TEXT_KEYS,
+        *SUMMARY_KEYS,
+        *URL_KEYS,
+        *AUTHOR_KEYS,
+        *DATE_KEYS,
+        *SOURCE_KEYS,
+        "href",
+        "name",
+        "lang",
+    ]
 )
 RECORDS = st.dictionaries(st.one_of(KNOWN_KEYS, st.text(max_size=10)), JSON_VALUE, max_size=8)
 

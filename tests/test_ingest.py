@@ -218,7 +218,7 @@ MESSY = (
     "# Harbour tunnel reopens\r\n\r\n"
     "The harbour tunnel reopened at 5 a.m. on Monday   after   three weeks of repairs. "
     "Engineers replaced 1,200 m² of waterproof lining; the cost was €4.5 million.\r\n\r\n"
-    "Commuters — many of whom had taken ferries — welcomed the news. \"It's about time,\" "
+    'Commuters — many of whom had taken ferries — welcomed the news. "It\'s about time," '
     "said one driver.\tOthers were less pleased.\r\n\r\n\r\n"
     + " ".join(
         f"Paragraph {n} describes the tunnel's ventilation shafts, pumps and lights in detail."

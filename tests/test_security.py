@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CONFIG, REPO_ROOT, SCRUBBED, build_store, make_assistant
-from llm_server import FakeLLM, Reply, Request, llm_server  # noqa: F401
+from llm_server import FakeLLM, Reply, Request
 
 from assistant import Assistant
 from assistant.answer import ABSTAIN_TEXT, format_sources, without_echo
@@ -105,7 +105,7 @@ def test_fake_sources_in_articles_stay_inside_their_passage(store_dir: Path) -> 
 
 
 def test_markers_beyond_the_sources_are_dropped_and_counted(
-    store_dir: Path, llm_server: FakeLLM  # noqa: F811
+    store_dir: Path, llm_server: FakeLLM
 ) -> None:
     bot = openai_bot(store_dir, llm_server)
     llm_server.respond(
@@ -144,9 +144,7 @@ def test_extractive_quotes_never_turn_article_brackets_into_citations(store_dir:
     assert "{question}" in answer.text  # braces are quoted as they are
 
 
-def test_system_prompt_is_never_echoed_in_an_answer(
-    store_dir: Path, llm_server: FakeLLM  # noqa: F811
-) -> None:
+def test_system_prompt_is_never_echoed_in_an_answer(store_dir: Path, llm_server: FakeLLM) -> None:
     bot = openai_bot(store_dir, llm_server)
     system = fill(bot.prompts.system, today=date.today().isoformat())
     long_lines = [line for line in system.splitlines() if len(line.strip()) >= 40]
@@ -198,8 +196,11 @@ def test_cli_search_and_ask_show_no_escapes(store_dir: Path) -> None:
     assert search.returncode == 0, search.stderr
     assert "flashing red" in search.stdout and "RED ALERT" in search.stdout
     ask = _cli(
-        "ask", "What did passengers see on the flashing red ferry timetable notice?",
-        "--provider", "extractive", data_dir=store_dir,
+        "ask",
+        "What did passengers see on the flashing red ferry timetable notice?",
+        "--provider",
+        "extractive",
+        data_dir=store_dir,
     )
     assert ask.returncode == 0, ask.stderr
     assert "flashing red" in ask.stdout and "Sources" in ask.stdout
@@ -213,7 +214,7 @@ def test_cli_search_and_ask_show_no_escapes(store_dir: Path) -> None:
 
 # -- the API key ----------------------------------------------------------------------------
 def test_api_key_never_leaks(
-    store_dir: Path, llm_server: FakeLLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    store_dir: Path, llm_server: FakeLLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     data_dir = tmp_path / "data"
@@ -230,7 +231,9 @@ def test_api_key_never_leaks(
 
     # the CLI: auto picks openai because the key is set; the error is one clean line
     ask = _cli(
-        "ask", QUESTION, data_dir=store_dir,
+        "ask",
+        QUESTION,
+        data_dir=store_dir,
         env={"OPENAI_API_KEY": SECRET, "ASSISTANT_LLM__BASE_URL": llm_server.url + "/v1"},
     )
     assert ask.returncode == 1
@@ -271,9 +274,7 @@ def test_hits_in_prompts_are_one_line_heads() -> None:
     )
 
 
-def test_model_output_cannot_crash_the_answer_check(
-    store_dir: Path, llm_server: FakeLLM  # noqa: F811
-) -> None:
+def test_model_output_cannot_crash_the_answer_check(store_dir: Path, llm_server: FakeLLM) -> None:
     """A bracketed run of more digits than int() converts used to raise ValueError from the
     sentence splitter while the answer was verified."""
     bot = openai_bot(store_dir, llm_server)
