@@ -3,11 +3,14 @@
 A thin shell over `Assistant`: it parses flags into config overrides, draws progress with
 rich, prints JSON with `--json`, and turns every failure into one line on stderr and a
 non-zero exit status (set ASSISTANT_DEBUG=1 for the traceback).
+
+The core commands live here; the `feeds` group is in `cli_feeds.py`, the `eval` command in
+`cli_eval.py`, and the helpers they share in `cli_common.py` (which imports neither, so
+there is no import cycle). This module registers them with `cli.add_command(...)`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -15,26 +18,15 @@ from typing import Any
 
 import click
 
+from .cli_common import _assistant, _echo_json, _show_report, _with_progress
+
+# Re-exported so `assistant.cli._err` etc. still resolve (they were defined here before).
+from .cli_common import _err as _err
+from .cli_common import _print_report as _print_report
+from .cli_common import _warn_skipped as _warn_skipped
+from .cli_eval import eval_command
+from .cli_feeds import feeds
 from .errors import AssistantError
-
-
-def _assistant(ctx: click.Context, **overrides: Any) -> Any:
-    from .api import Assistant
-
-    opts = ctx.obj or {}
-    if opts.get("data_dir"):
-        overrides["store__data_dir"] = opts["data_dir"]
-    return Assistant.from_config(opts.get("config"), **overrides)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _err() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
 
 
 @click.group(invoke_without_command=True)
@@ -67,69 +59,6 @@ def ingest(
         "reading", as_json, lambda progress: bot.ingest(*paths, prune=prune, progress=progress)
     )
     _show_report(report, as_json)
-
-
-def _with_progress(label: str, as_json: bool, work: Callable[[Any], Any]) -> Any:
-    """Run `work(progress_callback)` under a rich progress bar on stderr (when a terminal)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = _err()
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=as_json or not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def on_progress(p: Any) -> None:
-            bar.update(task, description=p.phase, completed=p.done, total=p.total or None)
-
-        return work(on_progress)
-
-
-def _show_report(report: Any, as_json: bool) -> None:
-    """The ingest report (JSON or a summary); an error when nothing could be read."""
-    if as_json:
-        _echo_json(report.to_dict())
-    elif report.ok:
-        _print_report(report)
-    _warn_skipped(report, as_json)
-    if not report.ok:  # every input was skipped: one line that says why
-        first = report.skipped[0]
-        more = f" (and {len(report.skipped) - 1} more skipped)" if len(report.skipped) > 1 else ""
-        raise AssistantError(f"nothing could be read: {first.path}: {first.reason}{more}")
-
-
-def _warn_skipped(report: Any, as_json: bool) -> None:
-    """Some inputs were skipped but others were read: say how many, on stderr."""
-    if report.ok and report.skipped:
-        where = "listed in the report" if as_json else "reasons above"
-        click.echo(f"warning: {len(report.skipped)} skipped ({where})", err=True)
-
-
-def _print_report(report: Any) -> None:
-    from rich.text import Text
-
-    from .render import clean
-
-    out = _err()
-    out.print(
-        f"[bold]{report.added}[/] added, [bold]{report.updated}[/] updated, "
-        f"[bold]{report.unchanged}[/] unchanged, [bold]{report.removed}[/] removed, "
-        f"{report.duplicates} duplicates, {len(report.skipped)} skipped; "
-        f"{report.chunks} chunks embedded in {report.seconds:.1f} s",
-        soft_wrap=True,  # one line per fact, whatever the width: logs stay greppable
-    )
-    for skip in report.skipped[:20]:  # file names are text, never markup
-        line = Text("  skipped ", style="yellow")
-        line.append(clean(f"{skip.path}: {skip.reason}"))
-        out.print(line, soft_wrap=True)
-    if len(report.skipped) > 20:
-        out.print(f"  … and {len(report.skipped) - 20} more skipped (use --json to list all)")
 
 
 @cli.command()
@@ -258,116 +187,6 @@ def chat(ctx: click.Context) -> None:
             click.echo(f"error: {_redact(str(exc))}", err=True)
 
 
-@cli.command(name="eval")
-@click.option("--corpus", required=True, type=click.Path(exists=True), help="JSONL file or folder.")
-@click.option("--questions", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--provider", type=click.Choice(["auto", "openai", "local", "extractive"]), default=None
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
-@click.pass_context
-def eval_command(
-    ctx: click.Context,
-    corpus: str,
-    questions: str,
-    provider: str | None,
-    as_json: bool,
-    out: str | None,
-) -> None:
-    """Score retrieval, answers and citations on a question set (JSONL; see the README)."""
-    from pathlib import Path
-
-    from .eval import evaluate, index_dir, load_questions
-
-    base = _assistant(ctx, llm__provider=provider)
-    data_dir = index_dir(base.settings.data_path, Path(corpus), base)
-    bot = _assistant(ctx, llm__provider=provider, store__data_dir=str(data_dir))
-    qs = load_questions(Path(questions))
-    err = _err()
-    report = bot.ingest(corpus)
-    err.print(f"index: {bot.counts()[0]} articles ({report.added} added) in {data_dir}")
-
-    def on_question(i: int, n: int, row: dict[str, Any]) -> None:
-        mark = "ok " if row["correct"] else ("abs" if row["abstained"] else "-- ")
-        err.print(f"[{i}/{n}] {mark} {row['id']} {row['seconds']:.1f}s", highlight=False)
-
-    result = evaluate(bot, qs, on_question=None if as_json else on_question)
-    result["provider"], result["model"] = bot.provider, bot.answerer().model
-    result["corpus"], result["questions_file"] = corpus, questions
-    if out:
-        Path(out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    if as_json:
-        _echo_json({k: v for k, v in result.items() if k != "questions"})
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("metric", "all", *result["by_type"].keys(), box=None)
-    for name, value in result["metrics"].items():
-        cells = [str(result["by_type"][t].get(name)) for t in result["by_type"]]
-        table.add_row(name, str(value), *cells)
-    Console(highlight=False).print(table)
-
-
-@cli.group()
-def feeds() -> None:
-    """News feeds (RSS, Atom, RDF) that `feeds refresh` fetches into the index."""
-
-
-@feeds.command(name="add")
-@click.argument("url")
-@click.pass_context
-def feeds_add(ctx: click.Context, url: str) -> None:
-    """Subscribe to the feed at URL (read by `assistant feeds refresh`)."""
-    added = _assistant(ctx).feeds_add(url)
-    _err().print(f"subscribed to {url}" if added else f"already subscribed to {url}")
-
-
-@feeds.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@click.pass_context
-def feeds_list(ctx: click.Context, as_json: bool) -> None:
-    """List the subscribed feeds."""
-    items = _assistant(ctx).feeds_list()
-    if as_json:
-        _echo_json([item.to_dict() for item in items])
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(highlight=False)
-    if not items:
-        console.print("No feeds. Add one with: assistant feeds add URL")
-        return
-    table = Table("url", "title", "entries", "checked", box=None)
-    for item in items:
-        table.add_row(item.url, (item.title or "")[:40], str(item.entries), item.checked or "never")
-    console.print(table)
-
-
-@feeds.command(name="remove")
-@click.argument("url")
-@click.pass_context
-def feeds_remove(ctx: click.Context, url: str) -> None:
-    """Unsubscribe from the feed at URL (its articles stay indexed)."""
-    if not _assistant(ctx).feeds_remove(url):
-        raise AssistantError(f"not subscribed to {url}")
-    _err().print(f"unsubscribed from {url}; its articles stay indexed")
-
-
-@feeds.command(name="refresh")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_context
-def feeds_refresh(ctx: click.Context, as_json: bool) -> None:
-    """Fetch every subscribed feed and index new and changed entries."""
-    bot = _assistant(ctx)
-    if not bot.feeds_list() and not as_json:
-        _err().print("No feeds. Add one with: assistant feeds add URL")
-        return
-    _show_report(_with_progress("fetching", as_json, bot.feeds_refresh), as_json)
-
-
 @cli.group()
 def model() -> None:
     """The embedded language model."""
@@ -384,6 +203,10 @@ def prepare() -> None:
     path = model_file()
     state = "ready" if llama_cpp_installed() else "ready (llama-cpp-python missing)"
     click.echo(f"{path}: {state}", err=True)
+
+
+cli.add_command(eval_command)
+cli.add_command(feeds)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -239,6 +239,18 @@ async def test_input_history(index: Path) -> None:
         assert field.value == "draft"
 
 
+async def test_typing_anywhere_types_the_question(index: Path) -> None:
+    """With focus on the sources panel, letters go to the question box; digits open sources."""
+    app = NewsApp(assistant_on(index))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(app, pilot)
+        await settle(app, pilot)
+        app.chat.query_one("#sources").focus()
+        await pilot.press("w", "h", "o")
+        assert app.chat.input.has_focus
+        assert app.chat.input.value == "who"
+
+
 async def test_ingest_from_the_library(tmp_path: Path) -> None:
     app = NewsApp(assistant_on(tmp_path / "empty"))
     async with app.run_test(size=SIZE) as pilot:

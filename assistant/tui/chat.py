@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -98,6 +98,20 @@ class ChatScreen(Screen[None]):
         yield HistoryInput(placeholder="Ask about your articles  (↑ ↓ history)", id="question")
         yield StatusLine()
         yield Footer()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing a letter anywhere on the chat screen types into the question box (digits
+        stay bindings for opening sources)."""
+        char = event.character
+        if (
+            event.is_printable
+            and char
+            and not char.isdigit()
+            and not isinstance(self.focused, Input)
+        ):
+            self.input.focus()
+            self.input.insert_text_at_cursor(char)
+            event.stop()
 
     def on_mount(self) -> None:
         self.sub_title = "New conversation"

@@ -153,7 +153,8 @@ class HistoryInput(Input):
     ]
 
     def __init__(self, placeholder: str = "", id: str | None = None) -> None:  # noqa: A002
-        super().__init__(placeholder=placeholder, id=id)
+        # no select-all on focus: a letter typed elsewhere on the screen lands here
+        super().__init__(placeholder=placeholder, id=id, select_on_focus=False)
         self.history: list[str] = []
         self._index: int | None = None
         self._draft = ""

@@ -1,0 +1,71 @@
+"""The `assistant feeds` group: add, list, remove and refresh news-feed subscriptions.
+
+Kept apart from `cli.py` so the entry point stays small; `cli.py` registers this group with
+`cli.add_command(feeds)`. Only `cli_common` is imported here, never `cli`, so the module
+loads the same way under `python -m assistant.cli` and the console script.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli_common import _assistant, _echo_json, _err, _show_report, _with_progress
+from .errors import AssistantError
+
+
+@click.group()
+def feeds() -> None:
+    """News feeds (RSS, Atom, RDF) that `feeds refresh` fetches into the index."""
+
+
+@feeds.command(name="add")
+@click.argument("url")
+@click.pass_context
+def feeds_add(ctx: click.Context, url: str) -> None:
+    """Subscribe to the feed at URL (read by `assistant feeds refresh`)."""
+    added = _assistant(ctx).feeds_add(url)
+    _err().print(f"subscribed to {url}" if added else f"already subscribed to {url}")
+
+
+@feeds.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def feeds_list(ctx: click.Context, as_json: bool) -> None:
+    """List the subscribed feeds."""
+    items = _assistant(ctx).feeds_list()
+    if as_json:
+        _echo_json([item.to_dict() for item in items])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not items:
+        console.print("No feeds. Add one with: assistant feeds add URL")
+        return
+    table = Table("url", "title", "entries", "checked", box=None)
+    for item in items:
+        table.add_row(item.url, (item.title or "")[:40], str(item.entries), item.checked or "never")
+    console.print(table)
+
+
+@feeds.command(name="remove")
+@click.argument("url")
+@click.pass_context
+def feeds_remove(ctx: click.Context, url: str) -> None:
+    """Unsubscribe from the feed at URL (its articles stay indexed)."""
+    if not _assistant(ctx).feeds_remove(url):
+        raise AssistantError(f"not subscribed to {url}")
+    _err().print(f"unsubscribed from {url}; its articles stay indexed")
+
+
+@feeds.command(name="refresh")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def feeds_refresh(ctx: click.Context, as_json: bool) -> None:
+    """Fetch every subscribed feed and index new and changed entries."""
+    bot = _assistant(ctx)
+    if not bot.feeds_list() and not as_json:
+        _err().print("No feeds. Add one with: assistant feeds add URL")
+        return
+    _show_report(_with_progress("fetching", as_json, bot.feeds_refresh), as_json)
