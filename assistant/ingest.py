@@ -142,7 +142,9 @@ def ingest_articles(
                 continue
             twin = by_text.get(thash)
             if twin is not None and twin != article.id:
-                report["duplicates"] += 1
+                # the same text under another id: indexed once. A twin indexed by an earlier
+                # ingest means nothing to do (unchanged); one from this ingest, a duplicate.
+                report["unchanged" if twin in stored else "duplicates"] += 1
                 continue
             by_text[thash] = article.id
             todo.append((article, chash, thash))

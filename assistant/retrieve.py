@@ -123,7 +123,8 @@ class Retriever:
             for rank, hit in enumerate(ranking, start=1):
                 scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
                 first.setdefault(hit.chunk_id, hit)
-        order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+        # ties (common in RRF) go by chunk id, so equal stores rank equally
+        order = sorted(scores, key=lambda cid: (-scores[cid], cid))
         return [_rescore(first[cid], scores[cid]) for cid in order]
 
 

@@ -269,6 +269,7 @@ class Store:
                         meta.get("published_ts"),
                     )
                 )
+        docs.sort(key=lambda d: d.chunk_id)  # the same index whatever order Chroma returns
         self.lexical.rebuild(docs)
         self._stale_path.unlink(missing_ok=True)
 
