@@ -99,7 +99,7 @@ class AnswerSettings(_Section):
     """A cited sentence whose support score is below this is flagged as weak."""
     min_relevance: float = Field(0.25, ge=0, le=1)
     """Below this best passage similarity the assistant says the articles don't answer."""
-    passage_sentences: int = Field(0, ge=0, le=50)
+    passage_sentences: int = Field(3, ge=0, le=50)
     """Give the model only this many best-matching sentences of each passage (0: all)."""
     prompts_dir: str = "prompts"
     """Folder of prompt templates (system.txt, answer.txt, condense.txt)."""
