@@ -41,6 +41,16 @@ def scrub_environment(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
     mp.setenv("ASSISTANT_DATA_DIR", str(data_dir))
 
 
+def write(path: Path, content: str | bytes) -> Path:
+    """Write a fixture file (text as UTF-8, or raw bytes), creating its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
 def make_assistant(data_dir: Path, **overrides: Any) -> Assistant:
     """An Assistant on `data_dir`, independent of the environment's data dir."""
     return Assistant.from_config(CONFIG, store__data_dir=str(data_dir), **overrides)

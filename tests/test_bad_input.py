@@ -19,21 +19,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant
+from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant, write
 
 from assistant import Assistant
 from assistant.cli import main as cli_main
 from assistant.sources.files import read_path
 from assistant.types import IngestReport, Skipped
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def story(topic: str) -> str:

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SEED_FILE, SEED_ID, SEEDS, make_assistant
+from conftest import SEED_FILE, SEED_ID, SEEDS, make_assistant, write
 
 from assistant import Assistant, AssistantError
 from assistant.errors import IngestLockedError
@@ -22,15 +22,6 @@ SOYBEAN = (
     "declined sharply since 2016."
 )
 WALRUS = "Walrus ivory carvings from Greenland were also discussed at length by the delegations."
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def in_mode(bot: Assistant, mode: str, **overrides: object) -> Assistant:
