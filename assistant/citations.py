@@ -10,7 +10,6 @@ until it knows what it is, and never shows a number it would later change.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # [1]  [1, 2]  [1,2,3]  [1-2]  [Source 1]  [source 2]
@@ -185,21 +184,9 @@ def best_span(claim: str, passage: str, max_chars: int = 320) -> tuple[int, int]
     return start, end
 
 
-def unique(items: Iterable[int]) -> list[int]:
-    seen: list[int] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
-
-
 _SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern, re.I)
 
 
 def strip_markers(text: str) -> str:
     """The text without its markers: "jets [1]." -> "jets." (not "jets .")."""
     return tidy(_SPACED_MARKER.sub("", text))
-
-
-def marker_counts(text: str, sources: Sequence[object]) -> int:
-    return sum(len(marker_numbers(m.group(1))) for m in MARKER.finditer(text))

@@ -31,10 +31,18 @@ class LexicalDoc:
     published_ts: int | None
 
 
-def _stemmer() -> Any:
-    import Stemmer
+_LOCAL = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer() -> Any:
+    """One stemmer per thread (PyStemmer objects are not thread-safe), built once rather
+    than on every query."""
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def _tokenize(texts: Sequence[str], *, as_ids: bool = True) -> Any:

@@ -8,7 +8,7 @@ filtered query still returns k passages when k exist. The result keeps at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .embeddings import Embedder
@@ -125,10 +125,4 @@ class Retriever:
                 first.setdefault(hit.chunk_id, hit)
         # ties (common in RRF) go by chunk id, so equal stores rank equally
         order = sorted(scores, key=lambda cid: (-scores[cid], cid))
-        return [_rescore(first[cid], scores[cid]) for cid in order]
-
-
-def _rescore(hit: Hit, score: float) -> Hit:
-    from dataclasses import replace
-
-    return replace(hit, score=score)
+        return [replace(first[cid], score=scores[cid]) for cid in order]
