@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/answer.py
+	$(BIN)/python benchmarks/prompt_speed.py
 	$(BIN)/python benchmarks/tui_startup.py
 
 clean:

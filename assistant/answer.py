@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 
+from .checks import cap_unbacked
 from .citations import (
     Renumberer,
     best_span,
@@ -34,33 +35,11 @@ from .embeddings import Embedder
 from .errors import LLMError
 from .llm import LLM, Message, PartialAnswer
 from .prompts import Prompts, fill
+from .replies import ABSTAIN_TEXT, collapse_repeats, is_abstention, is_meta, without_echo
 from .retrieve import Filters, Retriever
-from .support import SupportChecker
+from .support import TITLE_WORDS, SupportChecker
 from .types import Answer, Citation, Hit
 
-ABSTAIN_TEXT = "I couldn't find that in the articles."
-_ABSTAIN = re.compile(
-    r"couldn.?t find|could not find|can(?:no|')t find|unable to (?:find|determine|answer)|"
-    r"(?:do|does|did)(?: not|n.?t) (?:say|mention|contain|provide|specify|state|include|answer)|"
-    r"no (?:information|mention|details?)|not (?:mentioned|specified|stated|provided|given)|"
-    r"cannot be (?:determined|answered)|there is no (?:information|mention)",
-    re.I,
-)
-
-
-_REPEAT = re.compile(r"\b(\w[\w' -]{1,40}?)(?:[\s:;,.-]+\1\b){2,}")
-
-
-def collapse_repeats(text: str) -> str:
-    """ "Madrid: Madrid: Madrid" -> "Madrid" (a small model's stutter)."""
-    return _REPEAT.sub(r"\1", text)
-
-
-_META = re.compile(
-    r"^(?:this|that|it|the answer)\b.{0,40}\b(?:stated|mentioned|found|given|written)\b"
-    r".{0,20}\b(?:passages?|articles?|sources?)\b[^a-z]*$",
-    re.I,
-)
 TERSE_TOPIC = 0.3
 """Support of question + terse answer above which a passage counts as on the question's topic."""
 
@@ -70,42 +49,16 @@ def short(claim: str) -> bool:
     return len(content_words(claim)) < 4
 
 
-def is_abstention(text: str) -> bool:
-    """True when the answer's opening says the articles don't answer the question."""
-    first = sentences(text)
-    head = first[0].text if first else text
-    return bool(_ABSTAIN.search(head))
-
-
-ECHO_MIN_CHARS = 40
-
-
-def without_echo(text: str, prompt: str, min_chars: int = ECHO_MIN_CHARS) -> str:
-    """`text` without the lines of `prompt` (at least `min_chars` long) that it repeats
-    verbatim, whatever the spacing and case: the answer never leaks the instructions. Once
-    it did, the prompt's short lines ("Rules:") and the bullets left on their own go too."""
-    lines = [line.strip().lstrip("-*• ").strip() for line in prompt.splitlines()]
-    echoed = 0
-    for line in lines:
-        if len(line) >= min_chars:
-            pattern = r"\s+".join(re.escape(word) for word in line.split())
-            text, found = re.subn(pattern, "", text, flags=re.IGNORECASE)
-            echoed += found
-    if echoed:
-        rest = {line.lower() for line in lines} | {""}
-        kept = [x for x in text.split("\n") if x.strip().lstrip("-*• ").strip().lower() not in rest]
-        text = "\n".join(kept)
-    return text
-
-
 def format_sources(hits: Sequence[Hit], texts: Sequence[str] | None = None) -> str:
     """The numbered passages of the prompt; `texts` replaces the passages' text."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         # one line per head: a title with line breaks must not start a fake "[7] ..." source
-        meta = " ".join(", ".join(x for x in (hit.source, hit.published) if x).split())
-        title = " ".join(hit.title.split()) or hit.article_id
-        head = f"[{n}] {title}" + (f" ({meta})" if meta else "")
+        # a short head: every word of the prompt delays a local model's first token
+        words = hit.title.split() or [hit.article_id]
+        title = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
+        published = " ".join((hit.published or "").split())
+        head = f"[{n}] {title}" + (f" ({published})" if published else "")
         body = " ".join((texts[n - 1] if texts else hit.text).split())
         blocks.append(f"{head}\n{body}")
     return "\n\n".join(blocks)
@@ -175,7 +128,11 @@ class Answerer:
         self.model = llm.model if llm is not None else "none"
         self.checker = SupportChecker(embedder)
 
-    def messages(self, question: str, hits: Sequence[Hit]) -> list[Message]:
+    def messages(
+        self, question: str, hits: Sequence[Hit], texts: Sequence[str] | None = None
+    ) -> list[Message]:
+        """The chat messages for `question` over `hits`, numbered 1..n in order; `texts`
+        (from `context`) replaces the passages' text."""
         today = date.today().isoformat()
         return [
             {"role": "system", "content": fill(self.prompts.system, today=today)},
@@ -183,16 +140,22 @@ class Answerer:
                 "role": "user",
                 "content": fill(
                     self.prompts.answer,
-                    sources=format_sources(hits, self._passages(question, hits)),
+                    sources=format_sources(hits, texts),
                     question=question,
                     today=today,
                 ),
             },
         ]
 
-    def _passages(self, question: str, hits: Sequence[Hit]) -> list[str] | None:
-        n = self.settings.answer.passage_sentences
-        return self.checker.focus(question, hits, n) if n else None
+    def context(self, question: str, hits: Sequence[Hit]) -> tuple[list[Hit], list[str] | None]:
+        """The passages the model sees and their (shortened) texts; see `SupportChecker.focus`."""
+        n, budget = self.settings.answer.passage_sentences, self.settings.answer.context_words
+        if not n and not budget:
+            return list(hits), None
+        if budget and self.settings.answer.expand_articles:
+            hits = self.retriever.expand(hits, self.settings.answer.expand_articles)
+        kept = self.checker.focus(question, hits, n or 1000, budget)
+        return [hits[j] for j, _ in kept], [text for _, text in kept]
 
     def stream(
         self, question: str, *, filters: Filters | None = None, query: str | None = None
@@ -225,19 +188,20 @@ class Answerer:
             timings["first_token"] = timings["total"] = ms()
             return self._result(question, query, ABSTAIN_TEXT, True, (), timings)
 
-        renumberer = Renumberer(len(hits))
         raw = ""
         partial_error: str | None = None
         if self.llm is None:
             raw = self.checker.extract(question, hits)
             chunks: Iterator[str] = iter([raw])
         else:
+            hits, texts = self.context(prompt_question or question, hits)
             max_tokens, temperature = self.settings.llm.max_tokens, self.settings.llm.temperature
             chunks = self.llm.stream(
-                self.messages(prompt_question or question, hits),
+                self.messages(prompt_question or question, hits, texts),
                 max_tokens=max_tokens,
                 temperature=temperature,
             )
+        renumberer = Renumberer(len(hits))
         try:
             for delta in chunks:
                 if self.llm is not None:
@@ -312,6 +276,10 @@ class Answerer:
             for i, row in zip(terse, with_question, strict=True):
                 # off-topic passages (question and answer rarely meet there) cap the score
                 scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
+        if question:
+            for claim, row in zip(claims, scores, strict=True):
+                cap_unbacked(claim.text, question, hits, row)
+        titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
         rebuilt: list[str] = []
         cursor = 0
         cited_by: dict[int, list[tuple[str, float, bool]]] = {}
@@ -323,7 +291,9 @@ class Answerer:
                 cursor = claim.end
                 continue
             said.add(key)
-            if _META.match(claim.text):  # "This is stated in passage 1." says nothing
+            # "This is stated in passage 1." says nothing; nor does a passage's title read
+            # back ("Andrea Levy tipped for Whitbread prize.")
+            if is_meta(claim.text) or frozenset(content_words(claim.text)) in titles:
                 rebuilt.append(valid[cursor : claim.start])
                 cursor = claim.end
                 continue

@@ -101,6 +101,13 @@ class AnswerSettings(_Section):
     """Below this best passage similarity the assistant says the articles don't answer."""
     passage_sentences: int = Field(3, ge=0, le=50)
     """Give the model only this many best-matching sentences of each passage (0: all)."""
+    context_words: int = Field(140, ge=0, le=10_000)
+    """Give the model at most this many words of passage text in all, best sentences first;
+    a passage with none of them is left out (0: no limit). The prompt's length sets how
+    long a local model takes to start answering."""
+    expand_articles: int = Field(2, ge=0, le=20)
+    """With `context_words` set, also pick sentences from the other passages of the best
+    this-many retrieved articles (0: only the retrieved passages)."""
     prompts_dir: str = "prompts"
     """Folder of prompt templates (system.txt, answer.txt, condense.txt)."""
 

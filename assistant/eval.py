@@ -111,11 +111,13 @@ def evaluate(
         hits = assistant.search(q.question, 10)
         ranked: list[str] = list(dict.fromkeys(h.article_id for h in hits))
         error = None
+        first_token: float | None = None
         t0 = time.perf_counter()
         try:
             answer = assistant.ask(q.question)
             text, abstained = answer.text, answer.abstained
             cited = list(dict.fromkeys(c.article_id for c in answer.citations))
+            first_token = answer.timings.get("first_token")
         except AssistantError as exc:
             text, abstained, cited, error = "", False, [], str(exc)
         seconds = time.perf_counter() - t0
@@ -128,6 +130,7 @@ def evaluate(
             "cited": cited,
             "retrieved": ranked[:10],
             "seconds": round(seconds, 3),
+            "first_token_ms": None if first_token is None else round(first_token, 1),
             "correct": any(a in text.lower() for a in q.accept) and not abstained,
         }
         if error:
@@ -155,6 +158,7 @@ def metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ranks = [r.get("first_rank") for r in answerable]
     cited = sum(len(r["cited"]) for r in answerable)
     seconds = [r["seconds"] * 1000 for r in rows]
+    first = [r["first_token_ms"] for r in rows if r.get("first_token_ms") is not None]
     return {
         "questions": len(rows),
         "hits@1": _ratio(sum(1 for x in ranks if x is not None and x <= 1), len(ranks)),
@@ -173,6 +177,7 @@ def metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "errors": sum(1 for r in rows if "error" in r),
         "latency_ms_p50": round(statistics.median(seconds), 1) if seconds else None,
         "latency_ms_p95": round(_percentile(seconds, 0.95), 1),
+        "first_token_ms_p50": round(statistics.median(first), 1) if first else None,
     }
 
 

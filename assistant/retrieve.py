@@ -115,6 +115,21 @@ class Retriever:
             hits = self.fuse([self.vector(query, fetch, filters), self.bm25(query, fetch, filters)])
         return diversify(hits, k, self.max_per_article)
 
+    def expand(self, hits: Sequence[Hit], articles: int) -> list[Hit]:
+        """`hits`, then the other passages of their first `articles` articles, article by
+        article in text order: the sentence that answers is often in a passage of the right
+        article that ranked below the cut."""
+        top = list(dict.fromkeys(h.article_id for h in hits))[:articles]
+        seen = {h.chunk_id for h in hits}
+        rank = {a: i for i, a in enumerate(top)}
+        more = [
+            _hit(cid, doc, meta, 0.0)
+            for cid, doc, meta in self.store.article_chunks(top)
+            if cid not in seen
+        ]
+        more.sort(key=lambda h: (rank.get(h.article_id, len(rank)), h.start))
+        return [*hits, *more]
+
     def fuse(self, rankings: Sequence[Sequence[Hit]]) -> list[Hit]:
         """Reciprocal rank fusion: score = sum of 1 / (rrf_k + rank) over the rankings."""
         scores: dict[str, float] = {}

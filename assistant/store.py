@@ -322,6 +322,15 @@ class Store:
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
+    def article_chunks(self, article_ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every chunk of these articles as (id, text, metadata), in no particular order."""
+        if not article_ids:
+            return []
+        got = self.chunks.get(
+            where={"article_id": {"$in": list(article_ids)}}, include=["metadatas", "documents"]
+        )
+        return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+
     def query_vectors(
         self, vector: FloatArray, k: int, where: dict[str, Any] | None
     ) -> list[tuple[str, str, dict[str, Any], float]]:

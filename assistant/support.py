@@ -9,9 +9,10 @@ anything retrieved is relevant at all.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +21,10 @@ from .citations import content_words, overlap, strip_markers
 from .embeddings import Embedder, FloatArray
 from .types import Hit
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s|$)|\n")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st sen rep gov gen col capt lt sgt rev jr sr mt ft no vs inc ltd co".split()
+)
 LEXICAL_WEIGHT = 0.6
 EXTRACT_MIN = 0.42
 NUMBER_CAP = 0.3
@@ -28,22 +32,40 @@ NUMBER_CAP = 0.3
 EXTRACT_MAX_SENTENCES = 2
 NOVELTY = 0.08
 PRESELECT = 12
+TITLE_WORDS = 10
+"""Words of an article's title shown at the head of its passages in the prompt."""
 """Candidate sentences embedded per extractive answer."""
 _NAMES = re.compile(r"\$?\d[\d.,]*%?|\b[A-Z][a-z]{2,}")
 
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a passage, trimmed of surrounding space."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.start(), match.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end - start >= 12:
-            spans.append((start, end))
+    """(start, end) of each sentence of a passage, trimmed of surrounding space. A stop ends
+    a sentence only before a space and a capital, digit or quote, and not after a title or
+    an initial: "£4.6bn", "Mr. Smith" and "J. K. Rowling" stay whole."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group() != "\n":
+            after = text[match.end() : match.end() + 3].lstrip()[:1]
+            if after and not (after.isupper() or after.isdigit() or after in "\"“‘'("):
+                continue
+            before = text[begin : match.start()].rsplit(None, 1)[-1:] or [""]
+            word = before[0].lstrip('("“')
+            if word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+                continue
+        _add_span(spans, text, begin, match.end())
+        begin = match.end()
+    _add_span(spans, text, begin, len(text))
     return spans
+
+
+def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start >= 12:
+        spans.append((start, end))
 
 
 class SupportChecker:
@@ -129,20 +151,43 @@ class SupportChecker:
             rows.append(row)
         return rows
 
-    def focus(self, question: str, hits: Sequence[Hit], sentences: int) -> list[str]:
-        """Each passage cut to its `sentences` best sentences for `question`, in their
-        order (gaps shown as "…"): a short prompt is faster and keeps a small model on
-        the facts that matter. The whole passage is still what a citation is checked
-        against."""
+    def focus(
+        self, question: str, hits: Sequence[Hit], sentences: int, budget: int = 0
+    ) -> list[tuple[int, str]]:
+        """The passages to show the model, as (hit index, text): each cut to its best
+        sentences for `question` (at most `sentences` per passage, and `budget` words in
+        all when it is set), in their order, gaps shown as "…". A short prompt is what
+        makes a local model answer fast, and keeps a small model on the facts that matter;
+        a passage with no sentence in the budget is left out. The whole passage is still
+        what a citation is checked against."""
         best: dict[int, list[tuple[int, int]]] = {}
-        for _, j, start, end in self.rank_sentences(question, hits):
-            if len(best.setdefault(j, [])) < sentences:
-                best[j].append((start, end))
-        texts = []
-        for j, hit in enumerate(hits):
+        used = 0
+        shown: set[str] = set()
+        # words weigh more than meaning here: on the dev sets' evidence sentences that kept
+        # 41 of 50 in a 140-word budget, against 39 with the extractive weights
+        for _, j, start, end in self.rank_sentences(question, hits, meaning=0.3):
+            sentence = " ".join(hits[j].text[start:end].split())
+            if sentence in shown or sentence == " ".join(hits[j].title.split()):
+                continue  # overlapping passages repeat sentences; a title is shown anyway
+            words = len(sentence.split())
+            if j not in best:  # a passage shown costs its title line too
+                words += min(len(hits[j].title.split()), TITLE_WORDS) + 2
+            if len(best.get(j, ())) >= sentences or (budget and used and used + words > budget):
+                continue
+            best.setdefault(j, []).append((start, end))
+            shown.add(sentence)
+            used += words
+        article_rank = {a: i for i, a in enumerate(dict.fromkeys(h.article_id for h in hits))}
+        order = sorted(
+            range(len(hits)), key=lambda j: (article_rank[hits[j].article_id], hits[j].start)
+        )
+        kept = []
+        for j in order:
+            hit = hits[j]
             spans = sorted(best.get(j, []))
             if not spans:
-                texts.append(hit.text)
+                if not budget:
+                    kept.append((j, hit.text))
                 continue
             all_spans = passage_sentences(hit.text)
             parts, previous = [], -1
@@ -152,25 +197,37 @@ class SupportChecker:
                     parts.append("…")
                 parts.append(hit.text[start:end])
                 previous = index
-            texts.append(" ".join(parts))
-        return texts
+            kept.append((j, " ".join(parts)))
+        return kept
 
     def rank_sentences(
-        self, question: str, hits: Sequence[Hit]
+        self, question: str, hits: Sequence[Hit], meaning: float = 0.5
     ) -> list[tuple[float, int, int, int]]:
         """The passage sentences most likely to answer `question`, as (score, hit index,
-        start, end), best first. Word overlap picks the candidates; only those are embedded
-        (embedding every sentence of every passage would cost most of the answer time)."""
+        start, end), best first; `meaning` weighs embedding similarity against word overlap.
+        Word overlap picks the candidates; only those are embedded (embedding every sentence
+        of every passage would cost most of the answer time)."""
         qwords = content_words(question)
         ranked: list[tuple[float, int, int, int]] = []
-        for j, hit in enumerate(hits):
-            for start, end in passage_sentences(hit.text):
-                words = content_words(hit.text[start:end])
-                lexical = len(qwords & words) / max(1, len(qwords))
-                # an answer names something the question doesn't: a figure or a proper noun
-                novel = _NAMES.findall(hit.text[start + 1 : end])
-                bonus = NOVELTY if any(n.lower() not in qwords for n in novel) else 0.0
-                ranked.append((0.5 * lexical + bonus - 0.02 * j, j, start, end))
+        article_rank = {a: i for i, a in enumerate(dict.fromkeys(h.article_id for h in hits))}
+        found = [
+            (j, start, end, content_words(hit.text[start:end]))
+            for j, hit in enumerate(hits)
+            for start, end in passage_sentences(hit.text)
+        ]
+        # a question word that most candidates share ("house" in house-price stories) says
+        # less about which sentence answers than a rare one ("highest"): weight by rarity
+        df = Counter(w for _, _, _, words in found for w in words & qwords)
+        weight = {w: math.log(1 + len(found) / (1 + df[w])) for w in qwords}
+        total = sum(weight.values()) or 1.0
+        for j, start, end, words in found:
+            hit = hits[j]
+            lexical = sum(weight[w] for w in qwords & words) / total
+            # an answer names something the question doesn't: a figure or a proper noun
+            novel = _NAMES.findall(hit.text[start + 1 : end])
+            bonus = NOVELTY if any(n.lower() not in qwords for n in novel) else 0.0
+            penalty = 0.02 * article_rank[hit.article_id]
+            ranked.append((0.5 * lexical + bonus - penalty, j, start, end))
         ranked.sort(reverse=True)
         ranked = ranked[: max(PRESELECT, 3 * len(hits))]
         if not ranked:
@@ -178,7 +235,7 @@ class SupportChecker:
         vectors = self._embed_cached([hits[j].text[s:e] for _, j, s, e in ranked])
         qvec = self.embedder.embed([question])[0]
         scored = [
-            (base + 0.5 * float(vec @ qvec), j, s, e)
+            (base + meaning * float(vec @ qvec), j, s, e)
             for (base, j, s, e), vec in zip(ranked, vectors, strict=True)
         ]
         scored.sort(reverse=True)

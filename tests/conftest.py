@@ -11,6 +11,7 @@ affect them.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,27 @@ def write(path: Path, content: str | bytes) -> Path:
 def make_assistant(data_dir: Path, **overrides: Any) -> Assistant:
     """An Assistant on `data_dir`, independent of the environment's data dir."""
     return Assistant.from_config(CONFIG, store__data_dir=str(data_dir), **overrides)
+
+
+def openai_assistant(data_dir: Path, server: Any, **overrides: Any) -> Assistant:
+    """An Assistant on `data_dir` answering with the `openai` provider against `server`,
+    the fake chat-completions server of tests/llm_server.py."""
+    return make_assistant(
+        data_dir,
+        llm__provider="openai",
+        llm__base_url=server.url + "/v1",
+        llm__model="test-model",
+        **overrides,
+    )
+
+
+def jsonl_store(factory: pytest.TempPathFactory, name: str, articles: list[dict[str, Any]]) -> Path:
+    """A data dir holding `articles` (dicts as in a JSON Lines export), ingested once."""
+    data_dir = factory.mktemp(f"{name}-store")
+    path = factory.mktemp(name) / f"{name}.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8")
+    build_store(data_dir, path)
+    return data_dir
 
 
 def build_store(data_dir: Path, *paths: Path, **overrides: Any) -> Assistant:
