@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 
-from .checks import cap_unbacked
+from .checks import cap_unbacked, without_computed
 from .citations import (
     Renumberer,
     best_span,
@@ -42,6 +42,12 @@ from .types import Answer, Citation, Hit
 
 TERSE_TOPIC = 0.3
 """Support of question + terse answer above which a passage counts as on the question's topic."""
+
+
+def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
+    """Whether a claim's words are (nearly: "Andrea Levy tipped for Whitbread prize") the
+    words of a passage's title: a small model reading back the head of a source."""
+    return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
 
 
 def short(claim: str) -> bool:
@@ -262,23 +268,25 @@ class Answerer:
         min_support = self.settings.answer.min_support
         # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
         valid, order, dropped = renumber(raw, len(hits))
-        claims = sentences(valid)
+        claims = sentences(valid, at_markers=True)
         quoted = self.llm is None  # extractive answers quote the passages word for word
-        scores = self.checker.score_claims([c.text for c in claims], hits, semantic=not quoted)
+        # what is checked: each claim without the figures it computed ("so 2 years")
+        checked = [without_computed(c.text, question, hits, valid) for c in claims]
+        scores = self.checker.score_claims(checked, hits, semantic=not quoted)
         asked = content_words(question)
         terse = [i for i, c in enumerate(claims) if question and short(c.text)]
         if terse:
             # a terse answer ("500", "Madrid") only means something with its question: the
             # passage must back both the answer's words and the question's
             with_question = self.checker.score_claims(
-                [f"{question} {claims[i].text}" for i in terse], hits, semantic=not quoted
+                [f"{question} {checked[i]}" for i in terse], hits, semantic=not quoted
             )
             for i, row in zip(terse, with_question, strict=True):
                 # off-topic passages (question and answer rarely meet there) cap the score
                 scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
         if question:
-            for claim, row in zip(claims, scores, strict=True):
-                cap_unbacked(claim.text, question, hits, row)
+            for text, row in zip(checked, scores, strict=True):
+                cap_unbacked(text, question, hits, row)
         titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
         rebuilt: list[str] = []
         cursor = 0
@@ -293,7 +301,7 @@ class Answerer:
             said.add(key)
             # "This is stated in passage 1." says nothing; nor does a passage's title read
             # back ("Andrea Levy tipped for Whitbread prize.")
-            if is_meta(claim.text) or frozenset(content_words(claim.text)) in titles:
+            if is_meta(claim.text) or _reads_a_title(content_words(claim.text), titles):
                 rebuilt.append(valid[cursor : claim.start])
                 cursor = claim.end
                 continue

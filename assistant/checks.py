@@ -11,6 +11,10 @@ supported becomes an abstention):
 - the question pins a year and the claim speaks only of others (asked about 2005, it tells
   of the 2004 winner);
 - "how many tonnes": the passage has the claim's number, but never beside "tonnes".
+
+One allowance: asked "how many years between…", the answer's figure is computed, not quoted
+("1982 [1] … 1984 [2], so 2 years"). A figure that is the difference of two figures in the
+passages is left out of the check (`without_computed`).
 """
 
 from __future__ import annotations
@@ -33,11 +37,25 @@ _ASKS_TIME = re.compile(
 )
 _HOW_MANY = re.compile(r"\bhow many (?:more |fewer |extra |additional )?([a-z]+)", re.I)
 _NUMBER = re.compile(r"\d[\d,.]*")
+_DIFFERENCE = re.compile(
+    r"\b(?:how (?:many|much) (?:more|fewer|less|extra|years|days|months|weeks|times)|"
+    r"by how much|how long (?:after|before|between|since|did|was|were))\b",
+    re.I,
+)
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_SPELLED = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 
 
 _FILLER = frozenset(
     "may might could can should must shall do does did about some any more than so if then "
-    "there these those into over up out very just only both each other such".split()
+    "there these those into over up out very just only both each other such later earlier "
+    "apart ago afterwards".split()
 )
 
 
@@ -75,7 +93,7 @@ def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray
     if asked_years and claim_years and not asked_years & claim_years:
         if not _ASKS_TIME.search(question):
             row[:] = [min(x, NUMBER_CAP) for x in row]
-    unit = _HOW_MANY.search(question)
+    unit = None if _DIFFERENCE.search(question) else _HOW_MANY.search(question)
     numbers = {n.rstrip(".,") for n in _NUMBER.findall(claim)} - set(_NUMBER.findall(question))
     if unit and numbers:
         stem = unit.group(1).lower()[:4]
@@ -92,3 +110,33 @@ def _beside(text: str, numbers: set[str], stem: str) -> bool:
         if any(n in sentence for n in numbers) and any(w.startswith(stem) for w in words):
             return True
     return False
+
+
+def _figures(text: str) -> set[float]:
+    return {float(m.replace(",", "")) for m in _FIGURE.findall(text) if m.replace(",", "")}
+
+
+def without_computed(claim: str, question: str, hits: Sequence[Hit], answer: str) -> str:
+    """`claim` without the figures it computed, when the question asks for a difference
+    ("how many years after…", "by how much…") and the `answer` shows its working: "2 years"
+    after quoting 1982 and 1984 from the passages. A bare "10 years" computes nothing that
+    can be checked, and any other figure stays, to be found in the passage."""
+    if not _DIFFERENCE.search(question):
+        return claim
+    known = set().union(*(_figures(h.text) for h in hits)) if hits else set()
+    pool = sorted(_figures(answer) & known)
+    differences = {round(abs(a - b), 6) for i, a in enumerate(pool) for b in pool[i + 1 :]}
+
+    def computed(value: float) -> bool:
+        return value not in known and round(value, 6) in differences
+
+    def drop_figure(match: re.Match[str]) -> str:
+        raw = match.group().replace(",", "")
+        return "" if raw and computed(float(raw)) else match.group()
+
+    def drop_word(match: re.Match[str]) -> str:
+        return "" if computed(float(_SPELLED[match.group().lower()])) else match.group()
+
+    claim = _FIGURE.sub(drop_figure, claim)
+    spelled = r"\b(?:" + "|".join(_SPELLED) + r")\b"
+    return re.sub(spelled, drop_word, claim, flags=re.I)

@@ -130,15 +130,27 @@ class Sentence:
     end: int
 
 
-def sentences(answer: str) -> list[Sentence]:
-    """Split an answer into sentences; markers right after the full stop belong to it."""
+_INLINE_MARKERS = re.compile(r"(?:\s*\[\d+\])+(?=[,;:]?\s+\w)")
+
+
+def sentences(answer: str, *, at_markers: bool = False) -> list[Sentence]:
+    """Split an answer into sentences; markers right after the full stop belong to it.
+    With `at_markers`, a sentence is also cut after a marker inside it: "launched in 1982
+    [1] and released in 1984 [2]" is two claims, each with its own source."""
     out: list[Sentence] = []
     begin = 0
-    for match in _SENTENCE_END.finditer(answer):
-        end = match.end()
+    ends = [m.end() for m in _SENTENCE_END.finditer(answer)] + [len(answer)]
+    for end in ends:
+        if at_markers:
+            for inline in _INLINE_MARKERS.finditer(answer, begin, end):
+                # the words after the last marker still belong to it: "…1984 [2], 2 years
+                # later." is one claim
+                later = MARKER.search(answer, inline.end(), end) is not None
+                if later and len(WORD.findall(answer[begin : inline.start()])) >= 3:
+                    _append(out, answer, begin, inline.end())
+                    begin = inline.end()
         _append(out, answer, begin, end)
         begin = end
-    _append(out, answer, begin, len(answer))
     return out
 
 

@@ -173,3 +173,59 @@ def test_a_number_without_its_unit_is_not_support(seed_dir: Path, llm_server: Fa
     llm_server.script("500 [1]")
     jets = bot(seed_dir, llm_server).ask(QUESTION)
     assert not jets.abstained and SEED_FACT in jets.citations[0].quote
+
+
+COMPUTERS = [
+    {
+        "id": "c64",
+        "title": "Commodore brand could return",
+        "text": "The Commodore 64, launched in 1982, was one of the first affordable home "
+        "computers. Millions of people learned to program on it.",
+    },
+    {
+        "id": "mac",
+        "title": "Creator of the first Apple Mac dies",
+        "text": "Jef Raskin led the team behind the first Macintosh computer. The 1984 release "
+        "of the Mac reflected his belief that computers should be easy to use.",
+    },
+]
+YEARS_QUESTION = (
+    "How many years after the launch of the Commodore 64 was the first Macintosh released?"
+)
+
+
+@pytest.fixture(scope="module")
+def computers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return jsonl_store(tmp_path_factory, "computers", COMPUTERS)
+
+
+def test_a_computed_difference_is_checked_by_its_parts(
+    computers_dir: Path, llm_server: FakeLLM
+) -> None:
+    """ "1982 … 1984, so 2 years": the 2 is the passages' difference, not a quote to find."""
+
+    def reply(request: Request, years: int) -> str:
+        c64 = next(n for n, text in blocks(request).items() if "1982" in text)
+        mac = next(n for n, text in blocks(request).items() if "1984" in text)
+        return (
+            f"The Commodore 64 was launched in 1982 [{c64}] and the first Macintosh was "
+            f"released in 1984 [{mac}], {years} years later."
+        )
+
+    llm_server.respond(lambda request: reply(request, 2))
+    answer = bot(computers_dir, llm_server).ask(YEARS_QUESTION)
+    assert not answer.abstained and "2 years" in answer.text
+    assert sorted(c.article_id for c in answer.citations) == ["c64", "mac"]
+    assert all(c.supported for c in answer.citations)
+    # a figure that is no difference of the passages' figures is still a figure to find
+    llm_server.respond(lambda request: reply(request, 5))
+    wrong = bot(computers_dir, llm_server).ask(YEARS_QUESTION)
+    flags = {c.article_id: c.supported for c in wrong.citations}
+    assert flags == {"c64": True, "mac": False}  # the claim with the 5 is flagged weak
+
+
+def test_a_title_read_back_is_not_an_answer(oscar_dir: Path, llm_server: FakeLLM) -> None:
+    """A small model sometimes answers with the head of a source, nearly word for word."""
+    llm_server.script("A British short film wins an Oscar [1].")
+    answer = bot(oscar_dir, llm_server).ask("Which film won the Oscar for best short?")
+    assert answer.abstained and answer.citations == ()
