@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/answer.py
 	$(BIN)/python benchmarks/prompt_speed.py
+	$(BIN)/python benchmarks/warm_up.py
 	$(BIN)/python benchmarks/tui_startup.py
 
 clean:

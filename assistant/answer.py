@@ -163,6 +163,13 @@ class Answerer:
         kept = self.checker.focus(question, hits, n or 1000, budget)
         return [hits[j] for j, _ in kept], [text for _, text in kept]
 
+    def warm_up(self) -> None:
+        """Load the models and, for a local model, read the system prompt now."""
+        self.checker.embedder.embed(["warm up"])
+        prime = getattr(self.llm, "prime", None)
+        if prime is not None:
+            prime(self.messages("Hello", []))
+
     def stream(
         self, question: str, *, filters: Filters | None = None, query: str | None = None
     ) -> AnswerStream:

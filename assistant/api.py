@@ -253,6 +253,13 @@ class Assistant:
         """The provider that answers: `llm.provider`, with `auto` resolved."""
         return resolve_provider(self.settings.llm)
 
+    def warm_up(self) -> None:
+        """Load the embedding and answering models now and, for the local model, read the
+        system prompt into its cache, so the first question starts answering ~2 s sooner.
+        Nothing is sent to an OpenAI-compatible server. The TUI calls this in a worker
+        while you type; a program can call it at start-up."""
+        self.answerer().warm_up()
+
     def answerer(self) -> Answerer:
         provider = self.provider
         with self._lock:

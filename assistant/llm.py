@@ -234,6 +234,12 @@ class LocalLlama:
     def complete(self, messages: Sequence[Message], *, max_tokens: int) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=0.0))
 
+    def prime(self, messages: Sequence[Message]) -> None:
+        """Read `messages` (a prompt that starts like the real ones) into the KV cache, so
+        the next prompt with the same start skips that part: ~2 s of a 1.5B model's
+        system prompt on two cores."""
+        self.complete(messages, max_tokens=1)
+
 
 def make_llm(provider: str, settings: LLMSettings) -> OpenAIChat | LocalLlama:
     if provider == "openai":

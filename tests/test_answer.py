@@ -935,8 +935,20 @@ def _local_model() -> Iterator[None]:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("_local_model")
+def test_warm_up_sends_nothing_to_the_server(bot: Assistant, llm_server: FakeLLM) -> None:
+    """Warming up loads local models only: an OpenAI-compatible server is not called (or
+    billed) until a question is asked."""
+    bot.warm_up()
+    assert llm_server.chat_requests == []
+    llm_server.script("China may buy 500 Boeing jets [1].")
+    assert not bot.ask(QUESTION).abstained
+
+
 def test_local_model_end_to_end(seed_dir: Path, seed_text: str) -> None:
     bot = make_assistant(seed_dir, llm__provider="local")
+    bot.warm_up()  # what the TUI does while you type: the system prompt is read now
+    llama = bot.answerer().llm
+    assert llama is not None and llama._llama.n_tokens > 0  # noqa: SLF001 - its KV cache
     answer = bot.ask(QUESTION)
     print("local answer:", answer.text, answer.timings)
     assert not answer.abstained

@@ -105,6 +105,10 @@ class NewsApp(App[None]):
             self.post_message(IndexFailed(describe_error(exc)))
             return
         self.post_message(IndexOpened(articles, provider, model))
+        try:  # while the user types: the first answer then starts sooner
+            self.assistant.warm_up()
+        except Exception:  # noqa: BLE001 - the first question reports what is wrong
+            pass
 
     def on_index_opened(self, message: IndexOpened) -> None:
         status = self.chat.status
