@@ -2,31 +2,24 @@
 
 The passages found for the question are numbered in the prompt; the model's text streams
 through a `Renumberer` so the reader sees final citation numbers as they arrive. When the
-stream ends, every sentence is checked against the passages it cites (word overlap and
-embedding similarity): weak citations are flagged, a sentence with no marker gets the passage
-that supports it (marked `attached`), and an answer that says the articles don't tell is an
-abstention with nothing cited. The `extractive` provider skips the model and quotes the
-sentences that best match the question.
+stream ends, every sentence is checked against the passages it cites (`verify.py`): weak
+citations are flagged, a sentence with no marker gets the passage that supports it (marked
+`attached`), and an answer that says the articles don't tell is an abstention with nothing
+cited. A local model reads prompts slowly, so the prompt carries the best sentences within a
+word budget (`context`), not whole passages. The `extractive` provider skips the model and
+quotes the sentences that best match the question.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
-from .checks import cap_unbacked, without_computed
 from .citations import (
     Renumberer,
-    best_span,
-    content_words,
-    renumber,
-    sentences,
     strip_markers,
     tidy,
 )
@@ -35,24 +28,11 @@ from .embeddings import Embedder
 from .errors import LLMError
 from .llm import LLM, Message, PartialAnswer
 from .prompts import Prompts, fill
-from .replies import ABSTAIN_TEXT, collapse_repeats, is_abstention, is_meta, without_echo
+from .replies import ABSTAIN_TEXT, is_abstention, without_echo
 from .retrieve import Filters, Retriever
 from .support import TITLE_WORDS, SupportChecker
 from .types import Answer, Citation, Hit
-
-TERSE_TOPIC = 0.3
-"""Support of question + terse answer above which a passage counts as on the question's topic."""
-
-
-def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
-    """Whether a claim's words are (nearly: "Andrea Levy tipped for Whitbread prize") the
-    words of a passage's title: a small model reading back the head of a source."""
-    return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
-
-
-def short(claim: str) -> bool:
-    """A claim of a few words: an answer that needs its question to be checked."""
-    return len(content_words(claim)) < 4
+from .verify import verify
 
 
 def format_sources(hits: Sequence[Hit], texts: Sequence[str] | None = None) -> str:
@@ -271,100 +251,15 @@ class Answerer:
     def verify(
         self, raw: str, hits: Sequence[Hit], question: str = ""
     ) -> tuple[str, tuple[Citation, ...], int]:
-        """Check every sentence against its sources; attach or re-point citations."""
-        min_support = self.settings.answer.min_support
-        # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
-        valid, order, dropped = renumber(raw, len(hits))
-        claims = sentences(valid, at_markers=True)
-        quoted = self.llm is None  # extractive answers quote the passages word for word
-        # what is checked: each claim without the figures it computed ("so 2 years")
-        checked = [without_computed(c.text, question, hits, valid) for c in claims]
-        scores = self.checker.score_claims(checked, hits, semantic=not quoted)
-        asked = content_words(question)
-        terse = [i for i, c in enumerate(claims) if question and short(c.text)]
-        if terse:
-            # a terse answer ("500", "Madrid") only means something with its question: the
-            # passage must back both the answer's words and the question's
-            with_question = self.checker.score_claims(
-                [f"{question} {checked[i]}" for i in terse], hits, semantic=not quoted
-            )
-            for i, row in zip(terse, with_question, strict=True):
-                # off-topic passages (question and answer rarely meet there) cap the score
-                scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
-        if question:
-            for text, row in zip(checked, scores, strict=True):
-                cap_unbacked(text, question, hits, row)
-        titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
-        rebuilt: list[str] = []
-        cursor = 0
-        cited_by: dict[int, list[tuple[str, float, bool]]] = {}
-        said: set[str] = set()
-        for claim, row in zip(claims, scores, strict=True):
-            key = " ".join(content_words(claim.text))
-            if key in said:  # small models repeat themselves: say each thing once
-                rebuilt.append(valid[cursor : claim.start])
-                cursor = claim.end
-                continue
-            said.add(key)
-            # "This is stated in passage 1." says nothing; nor does a passage's title read
-            # back ("Andrea Levy tipped for Whitbread prize.")
-            if is_meta(claim.text) or _reads_a_title(content_words(claim.text), titles):
-                rebuilt.append(valid[cursor : claim.start])
-                cursor = claim.end
-                continue
-            cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
-            chosen: list[int] = []
-            attached = False
-            for index in dict.fromkeys(cited):
-                chosen.append(index)
-            best = int(np.argmax(row)) if len(row) else -1
-            strong = best >= 0 and row[best] >= min_support
-            # attach to a real claim: one of several words, or a terse answer that names
-            # something the question did not (not "Also." or "Jets.")
-            says = not short(claim.text) or bool(content_words(claim.text) - asked)
-            if not chosen and strong and says:
-                chosen, attached = [best], True
-            elif chosen and strong and max(row[i] for i in chosen) < min_support:
-                if row[best] >= max(row[i] for i in chosen) + 0.15:
-                    chosen, attached = [best], True
-            elif chosen and max(row[i] for i in chosen) >= min_support:
-                # one source backs the claim: drop co-cited ones that clearly don't
-                chosen = [i for i in chosen if row[i] >= min_support / 2]
-            body = valid[cursor : claim.start] + re.sub(
-                r"\s*\[\d+\]", "", valid[claim.start : claim.end]
-            )
-            stripped = body.rstrip()
-            markers = "".join(f"[{i + 1}]" for i in chosen)
-            rebuilt.append(stripped + (" " + markers if markers else "") + body[len(stripped) :])
-            cursor = claim.end
-            for i in chosen:
-                cited_by.setdefault(i, []).append((claim.text, float(row[i]), attached))
-        rebuilt.append(valid[cursor:])
-        model_text = "".join(rebuilt)
-        text, final_order, _ = renumber(collapse_repeats(model_text), len(hits))
-        citations = []
-        for n, model_number in enumerate(final_order, 1):
-            hit = hits[model_number - 1]
-            uses = cited_by.get(model_number - 1, [])
-            score = max((s for _, s, _ in uses), default=0.0)
-            start, end = best_span(" ".join(t for t, _, _ in uses), hit.text)
-            citations.append(
-                Citation(
-                    n=n,
-                    article_id=hit.article_id,
-                    title=hit.title,
-                    source=hit.source,
-                    published=hit.published,
-                    quote=hit.text[start:end].strip(),
-                    start=hit.start + start,
-                    end=hit.start + start + len(hit.text[start:end].strip()),
-                    supported=score >= min_support,
-                    score=score,
-                    attached=bool(uses) and all(a for _, _, a in uses),
-                    url=hit.url,
-                )
-            )
-        return tidy(text), tuple(citations), dropped
+        """Check every sentence against its sources (see `verify.verify`)."""
+        return verify(
+            raw,
+            hits,
+            question,
+            checker=self.checker,
+            min_support=self.settings.answer.min_support,
+            quoted=self.llm is None,  # extractive answers quote the passages word for word
+        )
 
     def _result(
         self,
