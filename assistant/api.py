@@ -1,8 +1,9 @@
 """`Assistant`: the one door every front end (CLI, TUI, eval, your program) goes through.
 
 It owns the settings, opens the store and the models lazily (so a front end can paint before
-the heavy imports), and exposes typed calls: ingest, search, articles, and (in `answering`)
-ask, stream and chat. Everything it returns is a frozen dataclass from `types`.
+the heavy imports), and exposes typed calls: ingest, search, articles, ask, stream and chat
+(a conversation lives in `conversation.py`). Everything it returns is a frozen dataclass from
+`types`.
 """
 
 from __future__ import annotations
@@ -10,59 +11,23 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from .answer import Answerer, AnswerStream, Turn, history_text
+from .answer import Answerer, AnswerStream
 from .config import Settings, load_config
-from .dates import date_range
+from .conversation import AsyncAnswerStream, Chat
+from .dates import DateLike, question_filters, to_timestamp
 from .embeddings import Embedder, get_embedder
-from .errors import AssistantError
 from .ingest import Progress, ProgressFn, collect, ingest_articles
 from .llm import make_llm, resolve_provider
-from .prompts import Prompts, fill
+from .prompts import Prompts
 from .retrieve import Filters, Retriever
 from .sources import feeds
 from .store import Store
 from .types import Answer, Article, ArticleInfo, Hit, IngestReport, Skipped
-
-DateLike = str | date | datetime | int | None
-
-
-def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
-    """An epoch second from an ISO string, a date, a datetime or an int (None stays None)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise AssistantError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-        if end_of_day and len(text) == 10:
-            value = value.replace(hour=23, minute=59, second=59)
-    elif not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-        if end_of_day:
-            value = value.replace(hour=23, minute=59, second=59)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp())
-
-
-def question_filters(
-    question: str, source: str | None, since: DateLike, until: DateLike
-) -> Filters:
-    """Filters from the caller's arguments; without `since`/`until`, a phrase such as
-    "this week" or "yesterday" in the question sets them (see `dates.date_range`)."""
-    if since is None and until is None:
-        since, until = date_range(question) or (None, None)
-    return Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
 
 
 class Assistant:
@@ -308,83 +273,3 @@ class Assistant:
     def chat(self) -> Chat:
         """A conversation: follow-up questions are rewritten with the history before search."""
         return Chat(self)
-
-
-class AsyncAnswerStream:
-    """An `AnswerStream` driven from a worker thread, for asyncio callers."""
-
-    def __init__(self, start: Any) -> None:
-        self._start = start
-        self._stream: AnswerStream | None = None
-
-    async def __aiter__(self) -> AsyncIterator[str]:
-        stream: AnswerStream = await asyncio.to_thread(self._start)
-        self._stream = stream
-        iterator = iter(stream)
-        done = object()
-        while True:
-            chunk = await asyncio.to_thread(next, iterator, done)
-            if chunk is done:
-                return
-            yield str(chunk)
-
-    async def answer(self) -> Answer:
-        if self._stream is None:
-            async for _ in self:
-                pass
-        assert self._stream is not None
-        return await asyncio.to_thread(self._stream.answer)
-
-    def cancel(self) -> None:
-        if self._stream is not None:
-            self._stream.cancel()
-
-
-class Chat:
-    """A conversation with history. The first question is used as it is; later ones are
-    rewritten into standalone queries (with today's date) before retrieval."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.turns: list[Turn] = []
-
-    def condense(self, question: str) -> str:
-        """The standalone query for `question` given the history."""
-        if not self.turns:
-            return question
-        answerer = self.assistant.answerer()
-        llm = answerer.llm
-        if llm is None:  # extractive: keep the last question's words in the query
-            return f"{self.turns[-1].question} {question}"
-        prompt = fill(
-            self.assistant.prompts.condense,
-            history=history_text(self.turns),
-            question=question,
-            today=date.today().isoformat(),
-        )
-        rewritten = "".join(
-            llm.stream([{"role": "user", "content": prompt}], max_tokens=80, temperature=0.0)
-        )
-        rewritten = (
-            rewritten.strip().strip('"').splitlines()[0].strip() if rewritten.strip() else ""
-        )
-        return rewritten or question
-
-    def stream(self, question: str, **filters: Any) -> AnswerStream:
-        answerer = self.assistant.answerer()
-        f = question_filters(
-            question, filters.get("source"), filters.get("since"), filters.get("until")
-        )
-
-        def run(handle: AnswerStream) -> Generator[str, None, Answer]:
-            query = self.condense(question)
-            answer = yield from answerer._run(
-                handle, question, query, f, prompt_question=query if self.turns else None
-            )
-            self.turns.append(Turn(question, answer.text))
-            return answer
-
-        return AnswerStream(run)
-
-    def ask(self, question: str, **filters: Any) -> Answer:
-        return self.stream(question, **filters).answer()

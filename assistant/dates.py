@@ -5,13 +5,21 @@ nobody types `--since 2024-11-04`. `date_range` recognises a few unambiguous phr
 returns the calendar range they name, relative to today. It is deliberately conservative:
 one phrase, matched as whole words; "the last week of May" (a specific week) and questions
 naming two periods are left alone, and anything else returns None (no filter).
+
+`question_filters` turns a caller's `source`/`since`/`until` (ISO strings, dates, datetimes or
+epoch seconds) into retrieval `Filters`, falling back on such a phrase.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from .errors import AssistantError
+from .retrieve import Filters
+
+DateLike = str | date | datetime | int | None
 
 _NOT_OF = r"(?!\s+of\b)"  # "last week of May" names another week: not relative to today
 
@@ -51,3 +59,36 @@ def date_range(question: str, today: date | None = None) -> tuple[date, date] | 
     text = question.lower()
     found = {span(today) for pattern, span in PHRASES if pattern.search(text)}
     return found.pop() if len(found) == 1 else None
+
+
+def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
+    """An epoch second from an ISO string, a date, a datetime or an int (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise AssistantError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+        if end_of_day and len(text) == 10:
+            value = value.replace(hour=23, minute=59, second=59)
+    elif not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if end_of_day:
+            value = value.replace(hour=23, minute=59, second=59)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def question_filters(
+    question: str, source: str | None, since: DateLike, until: DateLike
+) -> Filters:
+    """Filters from the caller's arguments; without `since`/`until`, a phrase such as
+    "this week" or "yesterday" in the question sets them (see `dates.date_range`)."""
+    if since is None and until is None:
+        since, until = date_range(question) or (None, None)
+    return Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))

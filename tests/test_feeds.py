@@ -23,8 +23,7 @@ import pytest
 from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant
 
 from assistant import Assistant
-from assistant.api import to_timestamp
-from assistant.dates import date_range
+from assistant.dates import date_range, to_timestamp
 from assistant.errors import SourceError
 from assistant.retrieve import Filters
 from assistant.sources import feeds

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from ..answer import AnswerStream
-    from ..api import Assistant, Chat
+    from ..api import Assistant
+    from ..conversation import Chat
     from ..types import Answer, Citation
     from .conversations import ConversationStore
 
