@@ -21,44 +21,12 @@ from typing import Any
 import numpy as np
 
 from .embeddings import FloatArray, chroma_embedding_function
-from .errors import AssistantError, IngestLockedError, StoreError
+from .errors import IngestLockedError, StoreError
 from .lexical import LexicalDoc, LexicalIndex
+from .records import Guarded, article_from_record, clean_meta, info_from_record, jsonable
 from .types import Article, ArticleInfo, Chunk
 
 PAGE = 2000
-
-
-def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """Chroma metadata values must be str/int/float/bool, never None."""
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def article_from_record(record_id: str, meta: dict[str, Any], text: str | None = None) -> Article:
-    return Article(
-        id=record_id,
-        title=str(meta.get("title", "")),
-        text=text or "",
-        author=meta.get("author"),
-        source=meta.get("source"),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        path=meta.get("path"),
-        metadata=json.loads(meta.get("extra", "{}")),
-    )
-
-
-def info_from_record(record_id: str, meta: dict[str, Any]) -> ArticleInfo:
-    return ArticleInfo(
-        id=record_id,
-        title=str(meta.get("title", "")),
-        author=meta.get("author"),
-        source=meta.get("source"),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        path=meta.get("path"),
-        chunks=int(meta.get("chunks", 0)),
-        content_hash=str(meta.get("content_hash", "")),
-    )
 
 
 class Store:
@@ -100,13 +68,13 @@ class Store:
             ef = chroma_embedding_function(embedding_provider, embedding_model)
             space = {"hnsw:space": "cosine"}
             where = url or str(data_dir)
-            self.chunks: Any = _Guarded(
+            self.chunks: Any = Guarded(
                 self.client.get_or_create_collection(
                     f"{collection}_chunks", embedding_function=ef, metadata=space
                 ),
                 where,
             )
-            self.articles_col: Any = _Guarded(
+            self.articles_col: Any = Guarded(
                 self.client.get_or_create_collection(
                     f"{collection}_articles", embedding_function=ef, metadata=space
                 ),
@@ -201,7 +169,7 @@ class Store:
         art_meta: list[dict[str, Any]] = []
         art_vecs: list[FloatArray] = []
         for article, content_hash, text_hash, chunks, vecs in items:
-            common = _clean_meta(
+            common = clean_meta(
                 {
                     "article_id": article.id,
                     "title": article.title,
@@ -221,11 +189,11 @@ class Store:
             vectors.append(vecs)
             mean = vecs.mean(axis=0) if len(vecs) else np.zeros(vecs.shape[1], dtype=np.float32)
             art_vecs.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
-            extra = {k: v for k, v in article.metadata.items() if _jsonable(v)}
+            extra = {k: v for k, v in article.metadata.items() if jsonable(v)}
             art_meta.append(
                 {
                     **{k: v for k, v in common.items() if k != "article_id"},
-                    **_clean_meta({"path": article.path}),
+                    **clean_meta({"path": article.path}),
                     "chunks": len(chunks),
                     "content_hash": content_hash,
                     "text_hash": text_hash,
@@ -355,40 +323,7 @@ class Store:
         ]
 
 
-class _Guarded:
-    """A Chroma collection whose failures (a server gone away, a broken disk) surface as one
-    `StoreError` line naming the store, not as raw httpx or chromadb exceptions."""
-
-    def __init__(self, collection: Any, where: str) -> None:
-        self._collection = collection
-        self._where = where
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._collection, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            except AssistantError:
-                raise
-            except Exception as exc:  # chromadb and httpx raise many unrelated types
-                detail = " ".join(str(exc).split()) or type(exc).__name__
-                raise StoreError(f"the vector store at {self._where} failed: {detail}") from None
-
-        return call
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _epoch(published: str | None) -> int | None:
-    from .sources.files import to_epoch
+    from .sources.date_parse import to_epoch  # the sources package loads lazily
 
     return to_epoch(published)
