@@ -146,9 +146,8 @@ class Answerer:
     def warm_up(self) -> None:
         """Load the models and, for a local model, read the system prompt now."""
         self.checker.embedder.embed(["warm up"])
-        prime = getattr(self.llm, "prime", None)
-        if prime is not None:
-            prime(self.messages("Hello", []))
+        if self.llm is not None:
+            self.llm.prime(self.messages("Hello", []))
 
     def stream(
         self, question: str, *, filters: Filters | None = None, query: str | None = None

@@ -50,6 +50,7 @@ _SPELLED = {
         "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 }
+_SPELLED_WORD = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.I)
 
 
 _FILLER = frozenset(
@@ -116,13 +117,15 @@ def _figures(text: str) -> set[float]:
     return {float(m.replace(",", "")) for m in _FIGURE.findall(text) if m.replace(",", "")}
 
 
-def without_computed(claim: str, question: str, hits: Sequence[Hit], answer: str) -> str:
-    """`claim` without the figures it computed, when the question asks for a difference
+def without_computed(
+    claims: Sequence[str], question: str, hits: Sequence[Hit], answer: str
+) -> list[str]:
+    """`claims` without the figures they computed, when the question asks for a difference
     ("how many years after…", "by how much…") and the `answer` shows its working: "2 years"
     after quoting 1982 and 1984 from the passages. A bare "10 years" computes nothing that
     can be checked, and any other figure stays, to be found in the passage."""
     if not _DIFFERENCE.search(question):
-        return claim
+        return list(claims)
     known = set().union(*(_figures(h.text) for h in hits)) if hits else set()
     pool = sorted(_figures(answer) & known)
     differences = {round(abs(a - b), 6) for i, a in enumerate(pool) for b in pool[i + 1 :]}
@@ -137,6 +140,4 @@ def without_computed(claim: str, question: str, hits: Sequence[Hit], answer: str
     def drop_word(match: re.Match[str]) -> str:
         return "" if computed(float(_SPELLED[match.group().lower()])) else match.group()
 
-    claim = _FIGURE.sub(drop_figure, claim)
-    spelled = r"\b(?:" + "|".join(_SPELLED) + r")\b"
-    return re.sub(spelled, drop_word, claim, flags=re.I)
+    return [_SPELLED_WORD.sub(drop_word, _FIGURE.sub(drop_figure, c)) for c in claims]

@@ -41,6 +41,9 @@ class LLM(Protocol):
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> Iterator[str]: ...
 
+    def prime(self, messages: Sequence[Message]) -> None:
+        """Prepare for prompts that start like `messages`, if that is free."""
+
 
 def resolve_provider(settings: LLMSettings) -> str:
     """`auto` -> openai (key or base_url set) -> local (installed) -> extractive."""
@@ -153,6 +156,9 @@ class OpenAIChat:
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=0.0))
+
+    def prime(self, messages: Sequence[Message]) -> None:
+        """Nothing: a request to a server would cost time and money before any question."""
 
 
 _LOCAL_LOCK = threading.Lock()

@@ -68,6 +68,11 @@ def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> 
         spans.append((start, end))
 
 
+def _article_ranks(hits: Sequence[Hit]) -> dict[str, int]:
+    """Each article's rank: the order in which its first passage appears in `hits`."""
+    return {a: i for i, a in enumerate(dict.fromkeys(h.article_id for h in hits))}
+
+
 class SupportChecker:
     """Scores claims against passages with word overlap and the embedding model.
 
@@ -120,7 +125,7 @@ class SupportChecker:
         """Cosine similarity of the query to each passage (0 when there is none)."""
         if not hits:
             return [0.0]
-        query_vector = self.embedder.embed([query])[0]
+        query_vector = self._embed_cached([query])[0]  # rank_sentences reuses it
         passages = self._embed_cached([h.text for h in hits])
         return [float(x) for x in passages @ query_vector]
 
@@ -177,7 +182,7 @@ class SupportChecker:
             best.setdefault(j, []).append((start, end))
             shown.add(sentence)
             used += words
-        article_rank = {a: i for i, a in enumerate(dict.fromkeys(h.article_id for h in hits))}
+        article_rank = _article_ranks(hits)
         order = sorted(
             range(len(hits)), key=lambda j: (article_rank[hits[j].article_id], hits[j].start)
         )
@@ -209,7 +214,7 @@ class SupportChecker:
         of every passage would cost most of the answer time)."""
         qwords = content_words(question)
         ranked: list[tuple[float, int, int, int]] = []
-        article_rank = {a: i for i, a in enumerate(dict.fromkeys(h.article_id for h in hits))}
+        article_rank = _article_ranks(hits)
         found = [
             (j, start, end, content_words(hit.text[start:end]))
             for j, hit in enumerate(hits)
@@ -233,7 +238,7 @@ class SupportChecker:
         if not ranked:
             return []
         vectors = self._embed_cached([hits[j].text[s:e] for _, j, s, e in ranked])
-        qvec = self.embedder.embed([question])[0]
+        qvec = self._embed_cached([question])[0]
         scored = [
             (base + meaning * float(vec @ qvec), j, s, e)
             for (base, j, s, e), vec in zip(ranked, vectors, strict=True)

@@ -53,7 +53,7 @@ def verify(
     valid, order, dropped = renumber(raw, len(hits))
     claims = sentences(valid, at_markers=True)
     # what is checked: each claim without the figures it computed ("so 2 years")
-    checked = [without_computed(c.text, question, hits, valid) for c in claims]
+    checked = without_computed([c.text for c in claims], question, hits, valid)
     scores = checker.score_claims(checked, hits, semantic=not quoted)
     asked = content_words(question)
     terse = [i for i, c in enumerate(claims) if question and short(c.text)]
