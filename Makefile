@@ -25,6 +25,7 @@ chat: install
 lint: install
 	$(BIN)/ruff check assistant tests benchmarks
 	$(BIN)/ruff format --check assistant
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy assistant

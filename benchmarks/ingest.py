@@ -24,7 +24,7 @@ DEFAULT = ROOT.parent / "shared" / "eval" / "lee-articles.jsonl"
 
 
 def floor(texts: list[str]) -> float:
-    from assistant.embeddings import MiniLMEmbedder
+    from assistant.models.embeddings import MiniLMEmbedder
 
     model = MiniLMEmbedder()
     tokenizer = model._tokenizer
@@ -58,7 +58,7 @@ def llama_index_path(records: list[dict[str, str]], chunk_size: int, overlap: in
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.embeddings import get_embedder, llama_index_embedding
+    from assistant.models.embeddings import get_embedder, llama_index_embedding
 
     embed_model = llama_index_embedding(get_embedder())
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,7 +90,7 @@ def main() -> None:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     records = [json.loads(line) for line in corpus.read_text().splitlines() if line.strip()]
     from assistant.config import load_config
-    from assistant.embeddings import get_embedder
+    from assistant.models.embeddings import get_embedder
 
     settings = load_config()
     get_embedder().embed(["warm up"])

@@ -31,7 +31,7 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from assistant.local_model import model_file
+    from assistant.models.local import model_file
 
     path = str(model_file())
     text = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8") * 3

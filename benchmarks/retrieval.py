@@ -93,7 +93,7 @@ def generated_store(data_dir: Path, chunks: int) -> object:
             batch = []
     if batch:
         store.write_articles(batch)
-    store.rebuild_lexical()
+    store.rebuild_keyword_index()
     print(f"generated {store.count()[1]} chunks in {time.perf_counter() - started:.0f} s")
     return bot
 

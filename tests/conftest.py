@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant import Assistant
 
-pytest_plugins = ["llm_server"]  # the OpenAI-compatible test server fixture
+if TYPE_CHECKING:
+    from servers.llm_server import FakeLLM
+
+pytest_plugins = ["servers.llm_server"]  # the OpenAI-compatible test server fixture
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = REPO_ROOT / "config.toml"
@@ -123,3 +126,45 @@ def lee_store(shared_eval: Path, tmp_path_factory: pytest.TempPathFactory) -> As
     if not path.is_file():
         pytest.skip(f"{path} not present")
     return build_store(tmp_path_factory.mktemp("lee-store"), path)
+
+
+# -- the stores and assistants the answer tests share --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the seed article only (four passages)."""
+    data_dir = tmp_path_factory.mktemp("seed-store")
+    build_store(data_dir, SEEDS)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def five_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed article plus four small ones: enough for five numbered sources."""
+    data_dir = tmp_path_factory.mktemp("five-store")
+    extra = tmp_path_factory.mktemp("five-articles") / "other.jsonl"
+    from answering import OTHER_ARTICLES
+
+    extra.write_text("\n".join(json.dumps(a) for a in OTHER_ARTICLES) + "\n", encoding="utf-8")
+    build_store(data_dir, SEEDS, extra)
+    return data_dir
+
+
+@pytest.fixture
+def bot(seed_dir: Path, llm_server: FakeLLM) -> Assistant:
+    from answering import openai_bot
+
+    return openai_bot(seed_dir, llm_server)
+
+
+@pytest.fixture(scope="module")
+def extractive(seed_dir: Path) -> Assistant:
+    return make_assistant(seed_dir, llm__provider="extractive")
+
+
+@pytest.fixture(scope="module")
+def seed_text(seed_dir: Path) -> str:
+    article = make_assistant(seed_dir).article(SEED_ID)
+    assert article is not None
+    return article.text

@@ -1,8 +1,10 @@
-"""Where articles come from: readers that turn local files and folders into `Article` values."""
+"""Where articles come from: files and folders (`files`, `formats`), feeds and web pages
+(`feeds/`), and the publication dates they carry (`dates`). Everything here turns input into
+`Article` values or `Skipped` reasons and imports nothing of the stages after it."""
 
-from assistant.sources.date_parse import normalise_date, to_epoch
-from assistant.sources.files import SUPPORTED_SUFFIXES, ReadResult, iter_path, read_path
-from assistant.sources.formats import parse_html, parse_record, parse_text
+from .dates import normalise_date, to_epoch
+from .files import SUPPORTED_SUFFIXES, ReadResult, iter_path, read_path
+from .formats import parse_html, parse_record, parse_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

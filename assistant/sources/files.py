@@ -7,8 +7,7 @@ This module turns all of them into the one shape the rest of the assistant under
 turns every input it cannot read into a `Skipped` with a reason a person can act on, instead
 of an exception that would abort a long ingest half way through.
 
-Parsing the text of each format is in `formats` and dates are in `date_parse`; the names
-the rest of the code and the tests import from here are re-exported.
+Parsing the text of each format is in `formats`, dates are in `dates`.
 """
 
 from __future__ import annotations
@@ -23,47 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import SourceError
-from assistant.sources.date_parse import normalise_date, to_epoch
-from assistant.sources.formats import (
-    AUTHOR_KEYS,
-    DATE_KEYS,
-    ID_KEYS,
-    SOURCE_KEYS,
-    SUMMARY_KEYS,
-    TEXT_KEYS,
-    TITLE_KEYS,
-    URL_KEYS,
-    normalise_newlines,
-    parse_html,
-    parse_record,
-    parse_text,
-)
-from assistant.types import Article, Skipped
-
-__all__ = [
-    "AUTHOR_KEYS",
-    "DATE_KEYS",
-    "HTML_SUFFIXES",
-    "ID_KEYS",
-    "JSONL_SUFFIXES",
-    "JSON_SUFFIXES",
-    "SOURCE_KEYS",
-    "SUMMARY_KEYS",
-    "SUPPORTED_SUFFIXES",
-    "TEXT_KEYS",
-    "TEXT_SUFFIXES",
-    "TITLE_KEYS",
-    "URL_KEYS",
-    "WRAPPER_KEYS",
-    "ReadResult",
-    "iter_path",
-    "normalise_date",
-    "parse_record",
-    "parse_text",
-    "read_path",
-    "to_epoch",
-]
+from ..errors import SourceError
+from ..types import Article, Skipped
+from .formats import normalise_newlines, parse_html, parse_record, parse_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from html import unescape as html_unescape
 from typing import Any
 
-from assistant.errors import SourceError
-from assistant.sources.date_parse import normalise_date
-from assistant.types import Article
+from ..errors import SourceError
+from ..types import Article
+from .dates import normalise_date
 
 ID_KEYS = ("id", "guid", "uuid")
 TITLE_KEYS = ("title", "headline", "name")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -19,10 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
-from ..render import clean
-from .article import ArticleScreen
-from .chat import ChatScreen
-from .conversations import FILE_NAME, ConversationStore
+from ..text import clean
 from .messages import (
     IndexFailed,
     IndexOpened,
@@ -30,30 +26,15 @@ from .messages import (
     describe_error,
     worker_error,
 )
+from .screens.article import ArticleScreen
+from .screens.chat import ChatScreen
 
 if TYPE_CHECKING:
     from ..api import Assistant
-    from .library import LibraryScreen
+    from ..history import ConversationStore
+    from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
-
-
-def model_name(assistant: Assistant, provider: str) -> str:
-    """The model that will answer, from the settings (without loading it)."""
-    llm = assistant.settings.llm
-    if provider == "extractive":
-        return "none"
-    if llm.model:
-        return llm.model
-    if provider == "openai":
-        from ..llm import DEFAULT_OPENAI_MODEL
-
-        return DEFAULT_OPENAI_MODEL
-    if provider == "local" and llm.model_path:
-        return Path(llm.model_path).name
-    from ..local_model import MODEL_NAME
-
-    return MODEL_NAME
 
 
 class NewsApp(App[None]):
@@ -73,9 +54,7 @@ class NewsApp(App[None]):
     ) -> None:
         super().__init__()
         self.assistant = assistant
-        self.conversations = conversations or ConversationStore(
-            assistant.settings.data_path / FILE_NAME
-        )
+        self.conversations = conversations or assistant.history
         self._chat: ChatScreen | None = None
         self._library: LibraryScreen | None = None
 
@@ -100,7 +79,7 @@ class NewsApp(App[None]):
             self.assistant.open()
             articles = self.assistant.counts()[0]
             provider = self.assistant.provider
-            model = model_name(self.assistant, provider)
+            model = self.assistant.model
         except Exception as exc:  # a notification, and the app stays up
             self.post_message(IndexFailed(describe_error(exc)))
             return
@@ -139,14 +118,14 @@ class NewsApp(App[None]):
         await self.chat.new_conversation()
 
     def action_conversations(self) -> None:
-        from .conversation_list import ConversationsScreen
+        from .screens.conversations import ConversationsScreen
 
         self._back_to_chat()
         screen = ConversationsScreen(self.conversations, self.chat.conversation_id)
         self.push_screen(screen, callback=self._conversation_chosen)
 
     async def _conversation_chosen(self, choice: int | None) -> None:
-        from .conversation_list import NEW
+        from .screens.conversations import NEW
 
         if choice == NEW:
             await self.chat.new_conversation()
@@ -154,7 +133,7 @@ class NewsApp(App[None]):
             self.chat.resume(choice)
 
     def action_library(self, focus: str | None = None) -> None:
-        from .library import LibraryScreen
+        from .screens.library import LibraryScreen
 
         self._back_to_chat()
         if self._library is None:  # installed: it lives on (with its ingest) when left

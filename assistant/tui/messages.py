@@ -15,8 +15,8 @@ from textual.message import Message
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from ..history import ConversationInfo, SavedTurn
     from ..types import Answer, Article, ArticleInfo, IngestReport
-    from .conversations import ConversationInfo, SavedTurn
 
 
 @dataclass

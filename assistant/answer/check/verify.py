@@ -1,0 +1,143 @@
+"""Check an answer against its sources: what makes a citation worth showing.
+
+Every sentence of the model's reply is scored against the passages (word overlap and
+embedding similarity, `support.py`), with the rules of `rules.py` on what the sentence adds
+to the question. A weak citation is flagged, not hidden; a sentence with no marker gets the
+passage that backs it (marked `attached`); a citation to a passage that lacks the claim is
+re-pointed to the one that has it; repeats, sentences about the passages and titles read
+back are dropped. Numbers run 1, 2, 3… by first appearance in what is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...text import content_words
+from ...types import Citation, Hit
+from ..markers import best_span, renumber, sentences, tidy
+from .replies import collapse_repeats, is_meta
+from .rules import cap_unbacked, without_computed
+from .support import SupportChecker
+
+TERSE_TOPIC = 0.3
+"""Support of question + terse answer above which a passage counts as on the question's topic."""
+
+
+def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
+    """Whether a claim's words are (nearly: "Andrea Levy tipped for Whitbread prize") the
+    words of a passage's title: a small model reading back the head of a source."""
+    return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
+
+
+def short(claim: str) -> bool:
+    """A claim of a few words: an answer that needs its question to be checked."""
+    return len(content_words(claim)) < 4
+
+
+def verify(
+    raw: str,
+    hits: Sequence[Hit],
+    question: str,
+    *,
+    checker: SupportChecker,
+    min_support: float,
+    quoted: bool,
+) -> tuple[str, tuple[Citation, ...], int]:
+    """Check every sentence of `raw` against its sources; attach or re-point citations.
+    Returns the text with final numbers, its citations and how many markers were dropped.
+    `quoted`: the answer quotes the passages word for word (extractive), so only words count.
+    """
+    # `valid` shows display numbers (first appearance); order[n - 1] is display n's source
+    valid, order, dropped = renumber(raw, len(hits))
+    claims = sentences(valid, at_markers=True)
+    # what is checked: each claim without the figures it computed ("so 2 years")
+    checked = without_computed([c.text for c in claims], question, hits, valid)
+    scores = checker.score_claims(checked, hits, semantic=not quoted)
+    asked = content_words(question)
+    terse = [i for i, c in enumerate(claims) if question and short(c.text)]
+    if terse:
+        # a terse answer ("500", "Madrid") only means something with its question: the
+        # passage must back both the answer's words and the question's
+        with_question = checker.score_claims(
+            [f"{question} {checked[i]}" for i in terse], hits, semantic=not quoted
+        )
+        for i, row in zip(terse, with_question, strict=True):
+            # off-topic passages (question and answer rarely meet there) cap the score
+            scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
+    if question:
+        for text, row in zip(checked, scores, strict=True):
+            cap_unbacked(text, question, hits, row)
+    titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
+    rebuilt: list[str] = []
+    cursor = 0
+    cited_by: dict[int, list[tuple[str, float, bool]]] = {}
+    said: set[str] = set()
+    for claim, row in zip(claims, scores, strict=True):
+        key = " ".join(content_words(claim.text))
+        if key in said:  # small models repeat themselves: say each thing once
+            rebuilt.append(valid[cursor : claim.start])
+            cursor = claim.end
+            continue
+        said.add(key)
+        # "This is stated in passage 1." says nothing; nor does a passage's title read
+        # back ("Andrea Levy tipped for Whitbread prize.")
+        if is_meta(claim.text) or _reads_a_title(content_words(claim.text), titles):
+            rebuilt.append(valid[cursor : claim.start])
+            cursor = claim.end
+            continue
+        cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
+        chosen: list[int] = []
+        attached = False
+        for index in dict.fromkeys(cited):
+            chosen.append(index)
+        best = int(np.argmax(row)) if len(row) else -1
+        strong = best >= 0 and row[best] >= min_support
+        # attach to a real claim: one of several words, or a terse answer that names
+        # something the question did not (not "Also." or "Jets.")
+        says = not short(claim.text) or bool(content_words(claim.text) - asked)
+        if not chosen and strong and says:
+            chosen, attached = [best], True
+        elif chosen and strong and max(row[i] for i in chosen) < min_support:
+            if row[best] >= max(row[i] for i in chosen) + 0.15:
+                chosen, attached = [best], True
+        elif chosen and max(row[i] for i in chosen) >= min_support:
+            # one source backs the claim: drop co-cited ones that clearly don't
+            chosen = [i for i in chosen if row[i] >= min_support / 2]
+        body = valid[cursor : claim.start] + re.sub(
+            r"\s*\[\d+\]", "", valid[claim.start : claim.end]
+        )
+        stripped = body.rstrip()
+        markers = "".join(f"[{i + 1}]" for i in chosen)
+        rebuilt.append(stripped + (" " + markers if markers else "") + body[len(stripped) :])
+        cursor = claim.end
+        for i in chosen:
+            cited_by.setdefault(i, []).append((claim.text, float(row[i]), attached))
+    rebuilt.append(valid[cursor:])
+    model_text = "".join(rebuilt)
+    text, final_order, _ = renumber(collapse_repeats(model_text), len(hits))
+    citations = []
+    for n, model_number in enumerate(final_order, 1):
+        hit = hits[model_number - 1]
+        uses = cited_by.get(model_number - 1, [])
+        score = max((s for _, s, _ in uses), default=0.0)
+        start, end = best_span(" ".join(t for t, _, _ in uses), hit.text)
+        citations.append(
+            Citation(
+                n=n,
+                article_id=hit.article_id,
+                title=hit.title,
+                source=hit.source,
+                published=hit.published,
+                quote=hit.text[start:end].strip(),
+                start=hit.start + start,
+                end=hit.start + start + len(hit.text[start:end].strip()),
+                supported=score >= min_support,
+                score=score,
+                attached=bool(uses) and all(a for _, _, a in uses),
+                url=hit.url,
+            )
+        )
+    return tidy(text), tuple(citations), dropped

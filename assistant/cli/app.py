@@ -1,0 +1,72 @@
+"""The `assistant` command: the group, its options, and how failures are shown.
+
+A thin shell over `Assistant`: commands parse flags into config overrides, draw progress
+with rich, print JSON with `--json`, and every failure becomes one line on stderr and a
+non-zero exit status (set ASSISTANT_DEBUG=1 for the traceback). The commands live in
+`core.py`, `feeds.py` and `eval.py`; this module registers them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import AssistantError
+from .common import redact
+from .core import articles, ask, chat, ingest, model, search
+from .eval import eval_command
+from .feeds import feeds
+
+
+@click.group(invoke_without_command=True)
+@click.option("--config", "config", type=click.Path(dir_okay=False), help="Config file (TOML).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Where the index lives.")
+@click.version_option(package_name="news-assistant", prog_name="assistant")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
+    """Ask questions about your news articles, with citations."""
+    ctx.obj = {"config": config, "data_dir": data_dir}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
+
+
+for command in (ingest, search, articles, ask, chat, model, eval_command, feeds):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning errors into one line and an exit status."""
+    return run(cli, argv)
+
+
+def run(command: Callable[..., Any], argv: list[str] | None) -> int:
+    try:
+        command.main(args=argv, prog_name="assistant", standalone_mode=False)  # type: ignore[attr-defined]
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except AssistantError as exc:
+        click.echo(f"error: {redact(str(exc))}", err=True)
+        return 1
+    except Exception as exc:  # last resort: one line, not a traceback
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        click.echo(f"error: unexpected {type(exc).__name__}: {redact(str(exc))}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The core commands: ingest, search, articles, ask, chat and `model prepare`.
+
+Each builds the `Assistant` from the command line's options, calls one of its methods and
+prints the result (JSON with `--json`); `app.py` registers them on the `assistant` group.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import AssistantError
+from ..text import clean
+from .common import echo_json, make_assistant, redact, show_report, with_progress
+from .printer import print_answer
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--prune", is_flag=True, help="Remove articles whose files are gone from PATHS.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the index has articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def ingest(
+    ctx: click.Context, paths: tuple[str, ...], prune: bool, if_empty: bool, as_json: bool
+) -> None:
+    """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
+    URLs of feeds (RSS, Atom, RDF) or article pages."""
+    bot = make_assistant(ctx)
+    if if_empty and bot.counts()[0] > 0:
+        return
+    report = with_progress(
+        "reading", as_json, lambda progress: bot.ingest(*paths, prune=prune, progress=progress)
+    )
+    show_report(report, as_json)
+
+
+@click.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to return.")
+@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--mode", type=click.Choice(["hybrid", "vector", "bm25"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    k: int | None,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    mode: str | None,
+    as_json: bool,
+) -> None:
+    """Show the passages that best match QUERY."""
+    bot = make_assistant(ctx, retrieval__mode=mode)
+    hits = bot.search(query, k, source=source, since=since, until=until)
+    if as_json:
+        echo_json([h.to_dict() for h in hits])
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not hits:
+        console.print("No matching passages.")
+    for n, hit in enumerate(hits, 1):  # article text is shown without escapes or controls
+        head = Text(f"{n}. ", style="bold")
+        head.append(clean(hit.title or hit.article_id), style="bold")
+        meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
+        head.append(f"  {clean(meta)}  score {hit.score:.3f}", style="dim")
+        console.print(head)
+        console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def articles(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed articles."""
+    items = make_assistant(ctx).articles()
+    if as_json:
+        echo_json([a.to_dict() for a in items])
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("id", "title", "source", "published", "chunks", box=None)
+    for a in items:
+        cells = (a.id, a.title[:60], a.source or "", a.published or "")
+        table.add_row(*(Text(clean(cell)) for cell in cells), str(a.chunks))
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"{len(items)} articles", style="dim")
+
+
+@click.command()
+@click.argument("question")
+@click.option(
+    "--provider",
+    type=click.Choice(["auto", "openai", "local", "extractive"]),
+    default=None,
+    help="Who answers (default: llm.provider from the config).",
+)
+@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+def ask(
+    ctx: click.Context,
+    question: str,
+    provider: str | None,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """Answer QUESTION from the indexed articles, citing them."""
+    bot = make_assistant(ctx, llm__provider=provider)
+    stream = bot.stream(question, source=source, since=since, until=until)
+    if as_json:
+        echo_json(stream.answer().to_dict())
+        return
+    print_answer(stream, bot)
+
+
+@click.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Open the chat (the default when no command is given)."""
+    bot = make_assistant(ctx)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from ..tui.app import run_app
+
+        run_app(bot)
+        return
+    conversation = bot.chat()
+    click.echo("Ask about your articles (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = click.prompt("?", prompt_suffix=" ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            return
+        if not question.strip():
+            return
+        try:
+            print_answer(conversation.stream(question), bot)
+        except AssistantError as exc:
+            click.echo(f"error: {redact(str(exc))}", err=True)
+
+
+@click.group()
+def model() -> None:
+    """The embedded language model."""
+
+
+@model.command()
+def prepare() -> None:
+    """Assemble and verify the embedded model (done once; ~10 s)."""
+    from ..api import Assistant
+
+    click.echo(Assistant.prepare_model(), err=True)

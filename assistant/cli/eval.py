@@ -1,0 +1,66 @@
+"""The `assistant eval` command: score retrieval, answers and citations on a question set.
+
+`app.py` registers it. The scoring itself is `assistant.eval`, imported only when the
+command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .common import echo_json, err_console, make_assistant
+
+
+@click.command(name="eval")
+@click.option("--corpus", required=True, type=click.Path(exists=True), help="JSONL file or folder.")
+@click.option("--questions", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--provider", type=click.Choice(["auto", "openai", "local", "extractive"]), default=None
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
+@click.pass_context
+def eval_command(
+    ctx: click.Context,
+    corpus: str,
+    questions: str,
+    provider: str | None,
+    as_json: bool,
+    out: str | None,
+) -> None:
+    """Score retrieval, answers and citations on a question set (JSONL; see the README)."""
+    from pathlib import Path
+
+    from ..eval import evaluate, index_dir, load_questions
+
+    base = make_assistant(ctx, llm__provider=provider)
+    data_dir = index_dir(base.settings.data_path, Path(corpus), base)
+    bot = make_assistant(ctx, llm__provider=provider, store__data_dir=str(data_dir))
+    qs = load_questions(Path(questions))
+    err = err_console()
+    report = bot.ingest(corpus)
+    err.print(f"index: {bot.counts()[0]} articles ({report.added} added) in {data_dir}")
+
+    def on_question(i: int, n: int, row: dict[str, Any]) -> None:
+        mark = "ok " if row["correct"] else ("abs" if row["abstained"] else "-- ")
+        err.print(f"[{i}/{n}] {mark} {row['id']} {row['seconds']:.1f}s", highlight=False)
+
+    result = evaluate(bot, qs, on_question=None if as_json else on_question)
+    result["provider"], result["model"] = bot.provider, bot.answerer().model
+    result["corpus"], result["questions_file"] = corpus, questions
+    if out:
+        Path(out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    if as_json:
+        echo_json({k: v for k, v in result.items() if k != "questions"})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("metric", "all", *result["by_type"].keys(), box=None)
+    for name, value in result["metrics"].items():
+        cells = [str(result["by_type"][t].get(name)) for t in result["by_type"]]
+        table.add_row(name, str(value), *cells)
+    Console(highlight=False).print(table)

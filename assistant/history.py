@@ -1,0 +1,141 @@
+"""Saved conversations: a small SQLite file in the assistant's data dir.
+
+The chat keeps every finished answer (text and citations) so a conversation can be listed,
+resumed with its sources, or deleted later. Each call opens its own connection, so any
+worker thread may use the store. No UI: the TUI and the CLI both read it through
+`Assistant.history`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .types import Answer, Citation
+
+FILE_NAME = "conversations.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    partial INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns(conversation_id, id);
+"""
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """One saved conversation, for the list."""
+
+    id: int
+    title: str
+    updated: float
+    turns: int
+
+
+@dataclass(frozen=True)
+class SavedTurn:
+    """A question and its answer as they were shown."""
+
+    question: str
+    answer: str
+    citations: tuple[Citation, ...]
+    partial: bool = False
+
+
+def title_of(question: str, limit: int = 60) -> str:
+    """A one-line title from the first question."""
+    words = " ".join(question.split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+class ConversationStore:
+    """Conversations and their turns in one SQLite file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path, timeout=5.0)) as db:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.executescript(SCHEMA)
+            with db:  # one transaction, committed on success
+                yield db
+
+    def recent(self) -> list[ConversationInfo]:
+        """Every conversation, most recently updated first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT c.id, c.title, c.updated, COUNT(t.id) FROM conversations c "
+                "LEFT JOIN turns t ON t.conversation_id = c.id "
+                "GROUP BY c.id ORDER BY c.updated DESC, c.id DESC"
+            ).fetchall()
+        return [ConversationInfo(int(i), str(t), float(u), int(n)) for i, t, u, n in rows]
+
+    def add_turn(self, conversation_id: int | None, answer: Answer) -> int:
+        """Save `answer` in the conversation (a new one when None); return its id."""
+        now = time.time()
+        cites = json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False)
+        with self._connect() as db:
+            if conversation_id is None:
+                cursor = db.execute(
+                    "INSERT INTO conversations (title, created, updated) VALUES (?, ?, ?)",
+                    (title_of(answer.question), now, now),
+                )
+                assert cursor.lastrowid is not None
+                conversation_id = int(cursor.lastrowid)
+            else:
+                db.execute(
+                    "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+                )
+            db.execute(
+                "INSERT INTO turns (conversation_id, question, answer, citations, partial, "
+                "created) VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, answer.question, answer.text, cites, int(answer.partial), now),
+            )
+        return conversation_id
+
+    def title(self, conversation_id: int) -> str:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT title FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return str(row[0]) if row else ""
+
+    def turns(self, conversation_id: int) -> list[SavedTurn]:
+        """The conversation's turns, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT question, answer, citations, partial FROM turns "
+                "WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+        return [
+            SavedTurn(
+                str(q), str(a), tuple(Citation(**c) for c in json.loads(cites)), bool(partial)
+            )
+            for q, a, cites, partial in rows
+        ]
+
+    def delete(self, conversation_id: int) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))

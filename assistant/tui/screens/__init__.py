@@ -1,0 +1,1 @@
+"""The TUI's screens: chat, library, article and saved conversations."""
