@@ -16,6 +16,9 @@ from typing import Any
 from ..types import Article, Chunk
 from .records import chunk_id
 
+CHUNKER = "punkt-en"
+"""Part of every content hash: a change of sentence tokenizer re-chunks what it affects."""
+
 
 @lru_cache(maxsize=1)
 def _sentence_tokenizer() -> Any:

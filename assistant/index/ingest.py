@@ -19,7 +19,7 @@ from ..models.embeddings import Embedder
 from ..sources import feeds
 from ..sources.files import iter_path
 from ..types import Article, Chunk, IngestReport, Progress, ProgressFn, Skipped
-from .chunks import chunk_article, content_hash, text_hash
+from .chunks import CHUNKER, chunk_article, content_hash, text_hash
 from .store import Store
 
 EMBED_GROUP = 256
@@ -55,7 +55,7 @@ def ingest_articles(
     """Index `articles` incrementally; `prune_ids(seen)` names stored ids to remove."""
     started = time.perf_counter()
     notify = progress or (lambda _p: None)
-    settings_key = f"{embedder.name}|{chunk_size}|{chunk_overlap}"
+    settings_key = f"{embedder.name}|{chunk_size}|{chunk_overlap}|{CHUNKER}"
     with store.ingest_lock():
         store.recover(locked=True)  # a crashed ingest's leftovers, before new writes
         stored = store.hashes()
