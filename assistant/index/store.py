@@ -2,11 +2,15 @@
 
 Two Chroma collections: `<name>_chunks` (one record per passage: text, offsets, article
 fields for filtering, its embedding) and `<name>_articles` (one record per article: the full
-text, metadata, content hash and chunk count; its vector is the mean of its chunks). The
-article record is written last, so it is the commit point of an article: chunks written
-before a crash are listed in a pending file and removed on the next open. A BM25 index of
-the chunks lives beside the store (`keyword.py`). Everything goes in and out as the frozen
-types of `assistant.types`; Chroma's record layout is `records.py`'s business.
+text, metadata, content hash and chunk count; its vector is the mean of its chunks), plus
+`<name>_state` (`state.py`: the store's id and generation, the write in flight, the ingest
+lease). The article record is the commit point of an article: the ids being written are
+recorded first, chunks are written, then the article records, then the generation is bumped;
+on the next open (from any machine) chunks of a pending article without a record are
+removed. A BM25 index of the chunks lives beside the store (`keyword.py`), updated by the
+same write and synced from Chroma by any reader that finds the store moved on (`sync.py`).
+Everything goes in and out as the frozen types of `assistant.types`; Chroma's record layout
+is `records.py`'s business.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +30,7 @@ import numpy as np
 from ..errors import IngestLockedError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
-from .keyword import KeywordDoc, KeywordIndex
+from .keyword import KeywordIndex, KeywordIndexError
 from .records import (
     Guarded,
     article_from_record,
@@ -35,8 +40,23 @@ from .records import (
     jsonable,
     where,
 )
+from .state import Lease, Pending, Snapshot, StoreState
+from .sync import KeywordSync, keyword_doc, pages
 
-PAGE = 2000
+REFRESH_ID = "::refresh::"
+"""A chunk id that never exists: deleting it makes a PersistentClient load other processes'
+new vectors (Chroma applies its log to the vector index on a write, not on a query)."""
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (waits for it)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Store:
@@ -50,8 +70,10 @@ class Store:
         url: str = "",
         embedding_provider: str = "minilm",
         embedding_model: str = "",
+        lease_seconds: float = 60.0,
+        check: bool = True,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
-        import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         self.data_dir = data_dir
@@ -60,49 +82,76 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        self.where = url or str(data_dir)
+        self.url = url
+        self.notify = notify or (lambda _message: None)
         try:
-            if url:
-                from urllib.parse import urlparse
-
-                parsed = urlparse(url)
-                self.client: Any = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https",
-                    settings=settings,
+            # Chroma's first open of a data dir migrates its SQLite file; two processes doing
+            # that at once fail ("database is locked", chroma-core/chroma#7040)
+            with file_lock(data_dir / "open.lock"):
+                self._connect(
+                    url, data_dir, settings, collection, embedding_provider, embedding_model
                 )
-            else:
-                self.client = chromadb.PersistentClient(
-                    path=str(data_dir / "chroma"), settings=settings
-                )
-            ef = chroma_embedding_function(embedding_provider, embedding_model)
-            space = {"hnsw:space": "cosine"}
-            where = url or str(data_dir)
-            self.chunks: Any = Guarded(
-                self.client.get_or_create_collection(
-                    f"{collection}_chunks", embedding_function=ef, metadata=space
-                ),
-                where,
-            )
-            self.articles_col: Any = Guarded(
-                self.client.get_or_create_collection(
-                    f"{collection}_articles", embedding_function=ef, metadata=space
-                ),
-                where,
-            )
         except Exception as exc:  # chromadb raises many unrelated types
-            where = url or str(data_dir)
-            raise StoreError(f"cannot open the vector store at {where}: {exc}") from None
-        self.keyword_index = KeywordIndex(data_dir / f"{collection}_bm25")
-        self._pending_path = data_dir / f"{collection}_pending.json"
-        self._stale_path = data_dir / f"{collection}_bm25.stale"
+            raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from None
+        self.state = StoreState(self.state_col, self.where, lease_seconds)
+        self.keyword_index = KeywordIndex(data_dir / f"{collection}_keyword")
+        self.sync = KeywordSync(
+            self.chunks, self.articles_col, self.state, self.keyword_index, self.notify
+        )
+        for legacy in (
+            f"{collection}_bm25",
+            f"{collection}_bm25.stale",
+            f"{collection}_pending.json",
+        ):
+            path = data_dir / legacy  # the bm25s index and pending file of earlier versions
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        self._lease: Lease | None = None
+        self._seen: int | None = None
+        """The store generation this process's vector and keyword views reflect."""
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
+        if check:
+            self.sync.check_open(self.state.read(), int(self.chunks.count()))
         self.recover()
+
+    def _connect(
+        self, url: str, data_dir: Path, settings: Any, collection: str, provider: str, model: str
+    ) -> None:
+        import chromadb
+
+        if url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url)
+            self.client: Any = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        else:
+            self.client = chromadb.PersistentClient(
+                path=str(data_dir / "chroma"), settings=settings
+            )
+        ef = chroma_embedding_function(provider, model)
+        space = {"hnsw:space": "cosine"}
+
+        def open_collection(name: str, metadata: dict[str, Any] | None) -> Any:
+            made = self.client.get_or_create_collection(
+                f"{collection}_{name}", embedding_function=ef, metadata=metadata
+            )
+            return Guarded(made, self.where)
+
+        self.chunks: Any = open_collection("chunks", space)
+        self.articles_col: Any = open_collection("articles", space)
+        self.state_col: Any = open_collection("state", None)
 
     # -- crash safety ---------------------------------------------------------------------
     @contextmanager
     def ingest_lock(self) -> Iterator[None]:
-        """Serialise writers: a second ingest fails at once with a clear message."""
+        """Serialise writers: a second ingest fails at once with a clear message, whether it
+        runs on this data dir (a file lock) or on another machine sharing the Chroma server
+        (the lease in Chroma)."""
         path = self.data_dir / "ingest.lock"
         with open(path, "w") as handle:
             try:
@@ -113,32 +162,30 @@ class Store:
                 ) from None
             handle.write(str(os.getpid()))
             handle.flush()
+            self._lease = self.state.acquire()
             try:
                 yield
             finally:
+                lease, self._lease = self._lease, None
+                try:
+                    self.state.release(lease)
+                except StoreError:
+                    pass  # it expires by itself
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _pending(self) -> list[str]:
-        try:
-            return list(json.loads(self._pending_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return []
-
-    def _set_pending(self, ids: Sequence[str]) -> None:
-        if not ids:
-            self._pending_path.unlink(missing_ok=True)
-            return
-        tmp = self._pending_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(list(ids)), encoding="utf-8")
-        os.replace(tmp, self._pending_path)
+    def _snapshot(self) -> Snapshot:
+        snapshot = self.state.read()
+        if snapshot is None:  # a new store, or one written before the store record existed
+            snapshot = self.state.create(1 if self.articles_col.count() else 0)
+        return snapshot
 
     def recover(self, *, locked: bool = False) -> None:
-        """Remove chunks of articles whose write was interrupted (they have no record).
-
-        Unless the caller holds the ingest lock (`locked`), this takes it, and does nothing
-        while another ingest holds it: that ingest's pending articles are in flight."""
-        pending = self._pending()
-        if not pending:
+        """Finish what an interrupted write left: chunks of articles whose write did not
+        commit are removed, an interrupted delete is completed, and the generation moves on
+        so every reader syncs. Unless the caller holds the ingest lock (`locked`), this
+        takes it, and does nothing while another ingest (on any machine) holds it."""
+        snapshot = self.state.read()
+        if snapshot is None or snapshot.pending is None:
             return
         if not locked:
             try:
@@ -147,17 +194,19 @@ class Store:
             except IngestLockedError:
                 pass
             return
-        committed = set(self.articles_col.get(ids=pending, include=[])["ids"])
-        for article_id in pending:
-            if article_id not in committed:
-                self._stale_path.touch()
-                self.chunks.delete(where={"article_id": article_id})
-        self._set_pending([])
-
-    @property
-    def keyword_stale(self) -> bool:
-        """True when chunks changed since the BM25 index was built (or there is none)."""
-        return self._stale_path.exists() or not self.keyword_index.exists()
+        pending = snapshot.pending
+        ids = list(pending.ids)
+        if pending.deleting:
+            gone = ids
+            self.articles_col.delete(ids=ids)
+        else:
+            committed = set(self.articles_col.get(ids=ids, include=[])["ids"])
+            gone = [article_id for article_id in ids if article_id not in committed]
+        for article_id in gone:
+            self.chunks.delete(where={"article_id": article_id})
+        self.state.mark_gone(gone, pending.generation)
+        self.state.write(Snapshot(snapshot.store_id, pending.generation, None))
+        self.refresh()
 
     # -- writes ---------------------------------------------------------------------------
     def write_articles(
@@ -167,8 +216,7 @@ class Store:
         if not items:
             return
         ids = [article.id for article, *_ in items]
-        self._stale_path.touch()
-        self._set_pending(ids)
+        before, generation = self._begin(ids, deleting=False)
         self.articles_col.delete(ids=ids)
         for article_id in ids:
             self.chunks.delete(where={"article_id": article_id})
@@ -188,6 +236,7 @@ class Store:
                     "published_ts": _epoch(article.published),
                     "author": article.author,
                     "url": article.url,
+                    "generation": generation,
                 }
             )
             for chunk in chunks:
@@ -225,51 +274,80 @@ class Store:
             metadatas=art_meta,
             embeddings=np.stack(art_vecs),
         )
-        self._set_pending([])
+        docs = [
+            keyword_doc(c, d, m) for c, d, m in zip(chunk_ids, chunk_docs, chunk_meta, strict=True)
+        ]
+        self._commit(before, generation, ids, docs)
 
     def delete_articles(self, ids: Sequence[str]) -> None:
         if not ids:
             return
-        self._stale_path.touch()
+        before, generation = self._begin(ids, deleting=True)
+        self.state.mark_gone(list(ids), generation)
         self.articles_col.delete(ids=list(ids))
         for article_id in ids:
             self.chunks.delete(where={"article_id": article_id})
+        self._commit(before, generation, ids, [])
 
-    def rebuild_keyword_index(self) -> None:
-        """Build the BM25 index afresh from every chunk in Chroma (the source of truth)."""
-        docs: list[KeywordDoc] = []
-        for ids, texts, metas in self._pages(self.chunks, documents=True):
-            for chunk_id, text, meta in zip(ids, texts, metas, strict=True):
-                docs.append(
-                    KeywordDoc(
-                        chunk_id,
-                        f"{meta.get('title', '')}\n{text}",
-                        str(meta.get("source", "")),
-                        meta.get("published_ts"),
-                    )
-                )
-        docs.sort(key=lambda d: d.chunk_id)  # the same index whatever order Chroma returns
-        self.keyword_index.rebuild(docs)
-        self._stale_path.unlink(missing_ok=True)
+    def _begin(self, ids: Sequence[str], *, deleting: bool) -> tuple[Snapshot, int]:
+        """Record the write about to start (the ids, at the next generation)."""
+        if self._lease is not None:
+            self.state.renew(self._lease)
+        before = self._snapshot()
+        generation = before.generation + 1
+        self.state.write(replace(before, pending=Pending(tuple(ids), generation, deleting)))
+        return before, generation
+
+    def _commit(
+        self, before: Snapshot, generation: int, ids: Sequence[str], docs: Sequence[Any]
+    ) -> None:
+        """The write is in Chroma: bump the generation (and clear the pending ids) in one
+        upsert, then update the keyword index; if it was behind, it syncs from Chroma."""
+        now = Snapshot(before.store_id, generation, None)
+        self.state.write(now)
+        try:
+            done = self.keyword_index.apply(
+                remove=ids,
+                add=docs,
+                generation=generation,
+                store_id=before.store_id,
+                expect=before.generation,
+            )
+        except KeywordIndexError:
+            done = False
+        if not done:
+            self.sync.catch_up(now)
+        self._seen = generation
+
+    def rebuild_keyword_index(self) -> int:
+        """Build the BM25 index afresh from every committed chunk in Chroma (the source of
+        truth); the passages indexed."""
+        snapshot = self._snapshot()
+        indexed = self.sync.rebuild(snapshot, "")
+        self._seen = snapshot.generation
+        return indexed
+
+    def refresh(self) -> None:
+        """Catch up with other processes' and machines' writes: a cheap read of the store
+        generation; when it moved, the vector index is reloaded and the keyword index
+        synced by what changed."""
+        snapshot = self.state.read()
+        if snapshot is None or snapshot.generation == self._seen:
+            return
+        if self._seen is not None and not self.url:
+            try:
+                self.chunks.delete(ids=[REFRESH_ID])
+            except StoreError:
+                pass  # a read-only store: vector search sees what was there at open
+        if self.sync.catch_up(snapshot):
+            self._seen = snapshot.generation
 
     # -- reads ----------------------------------------------------------------------------
-    def _pages(
-        self, collection: Any, *, documents: bool = False
-    ) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
-        include = ["metadatas", "documents"] if documents else ["metadatas"]
-        offset = 0
-        while True:
-            page = collection.get(include=include, limit=PAGE, offset=offset)
-            if not page["ids"]:
-                return
-            docs = page.get("documents") or [""] * len(page["ids"])
-            yield page["ids"], docs, page["metadatas"]
-            offset += len(page["ids"])
 
     def hashes(self) -> dict[str, tuple[str, str]]:
         """article id -> (content hash, text hash) of every committed article."""
         out: dict[str, tuple[str, str]] = {}
-        for ids, _, metas in self._pages(self.articles_col):
+        for ids, _, metas in pages(self.articles_col):
             for article_id, meta in zip(ids, metas, strict=True):
                 out[article_id] = (str(meta.get("content_hash")), str(meta.get("text_hash")))
         return out
@@ -277,7 +355,7 @@ class Store:
     def list_articles(self) -> list[ArticleInfo]:
         infos = [
             info_from_record(article_id, meta)
-            for ids, _, metas in self._pages(self.articles_col)
+            for ids, _, metas in pages(self.articles_col)
             for article_id, meta in zip(ids, metas, strict=True)
         ]
         return sorted(infos, key=lambda a: (a.published or "", a.id))
@@ -316,6 +394,7 @@ class Store:
 
     def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """The `k` best passages for `query` by BM25 (score = BM25), best first."""
+        self.refresh()
         scored = self.keyword_index.search(query, k, filters)
         found = self.get_chunks([cid for cid, _ in scored])
         return [replace(found[cid], score=score) for cid, score in scored if cid in found]
@@ -324,6 +403,7 @@ class Store:
         self, vector: FloatArray, k: int, filters: Filters | None = None
     ) -> list[Hit]:
         """The `k` nearest passages (score = cosine similarity), best first."""
+        self.refresh()
         if self.chunks.count() == 0:
             return []
         result = self.chunks.query(

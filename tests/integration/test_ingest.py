@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from conftest import SEED_FILE, SEED_ID, SEEDS, make_assistant, write
 
 from assistant import Assistant, AssistantError
 from assistant.errors import IngestLockedError
+from assistant.index.state import Pending
+from assistant.index.sync import keyword_doc
 from assistant.types import Hit, Progress
 
 MODES = ("vector", "bm25", "hybrid")
@@ -281,20 +284,30 @@ GHOST_TEXT = "Quokkas operated the zeppelin trampoline factory in Zanzibar, offi
 def _half_write_ghost(bot: Assistant) -> None:
     """What an ingest killed between writing chunks and the article record leaves behind."""
     store = bot.store
-    store._set_pending([GHOST])
+    before = store._snapshot()
+    generation = before.generation + 1
+    store.state.write(replace(before, pending=Pending((GHOST,), generation, False)))
     texts = [GHOST_TEXT, GHOST_TEXT + " The quokkas denied it."]
+    metas = [
+        {"article_id": GHOST, "title": "Ghost", "index": n, "start": 0, "end": len(t)}
+        for n, t in enumerate(texts)
+    ]
+    ids = [f"{GHOST}::{n}" for n in range(len(texts))]
     store.chunks.upsert(
-        ids=[f"{GHOST}::{n}" for n in range(len(texts))],
+        ids=ids,
         documents=texts,
-        metadatas=[
-            {"article_id": GHOST, "title": "Ghost", "index": n, "start": 0, "end": len(t)}
-            for n, t in enumerate(texts)
-        ],
+        metadatas=[{**m, "generation": generation} for m in metas],
         embeddings=bot.embedder.embed(texts),
     )
     # worst case: the keyword index saw them too
-    store.rebuild_keyword_index()
+    store.keyword_index.apply(
+        remove=[],
+        add=[keyword_doc(c, t, m) for c, t, m in zip(ids, texts, metas, strict=True)],
+        generation=before.generation,
+        store_id=before.store_id,
+    )
     assert store.chunks.get(where={"article_id": GHOST})["ids"]
+    assert GHOST + "::0" in store.keyword_index.chunk_ids()
 
 
 def test_interrupted_write_leaves_no_half_indexed_article(bot: Assistant) -> None:
@@ -309,7 +322,8 @@ def test_interrupted_write_leaves_no_half_indexed_article(bot: Assistant) -> Non
     for mode in MODES:
         hits = in_mode(reopened, mode).search("quokkas zeppelin trampoline Zanzibar", k=20)
         assert all(h.article_id != GHOST for h in hits), mode
-    assert not list(bot.settings.data_path.glob("*pending*"))
+    snapshot = reopened.store.state.read()
+    assert snapshot is not None and snapshot.pending is None
     # the store keeps working
     assert reopened.ingest(SEEDS).unchanged == 1
     assert_chunks_consistent(reopened)
@@ -319,7 +333,9 @@ def test_recovery_keeps_committed_articles(bot: Assistant) -> None:
     """A crash after the article record was written (but before the pending list was
     cleared) must not lose the article."""
     seeded = bot.ingest(SEEDS)
-    bot.store._set_pending([SEED_ID])
+    store = bot.store
+    before = store._snapshot()
+    store.state.write(replace(before, pending=Pending((SEED_ID,), before.generation + 1, False)))
     reopened = Assistant.from_config()
     assert reopened.counts() == (1, seeded.chunks)
     assert reopened.search("Boeing jets")[0].article_id == SEED_ID
@@ -364,17 +380,17 @@ def test_ingest_cleans_up_after_an_ingest_that_crashed_elsewhere(
 def test_crash_before_the_keyword_index_is_rebuilt(
     bot: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Articles committed by an ingest killed before it rebuilt the BM25 index are found
-    by keyword once the next ingest runs, even when that ingest changes nothing."""
+    """Articles committed by an ingest killed before it updated the BM25 index are found
+    by keyword once the store is opened again, even when the next ingest changes nothing."""
     folder = tmp_path / "news"
     write(folder / "a.txt", _article_text("lighthouse"))
     bot.ingest(folder)
     write(folder / "b.txt", _article_text("volcano"))
 
-    def killed() -> None:
+    def killed(**_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bot.store, "rebuild_keyword_index", killed)
+    monkeypatch.setattr(bot.store.keyword_index, "apply", killed)
     with pytest.raises(KeyboardInterrupt):
         bot.ingest(folder)
 

@@ -11,7 +11,6 @@ between any two of them. Between kills the corpus changes (edits, deletions, add
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import random
 import subprocess
@@ -83,12 +82,12 @@ def start_ingest(corpus: Path, data_dir: Path) -> subprocess.Popen[str]:
 
 
 def kill_at_random(corpus: Path, data_dir: Path, rng: random.Random) -> str:
-    """Start an ingest, wait until it writes to the store (a fresh pending list: chunks are
-    going in), then SIGKILL it after a random delay: mid-write, between writes, while the
-    keyword index is rebuilt, or (rarely) after it finished."""
+    """Start an ingest, wait until it writes to the store (its first commit reached the
+    keyword index), then SIGKILL it after a random delay: mid-write in Chroma, between
+    writes, while the keyword index commits, or (rarely) after it finished."""
     started = time.time()
     proc = start_ingest(corpus, data_dir)
-    pending = data_dir / "news_pending.json"
+    pending = data_dir / "news_keyword" / "meta.json"
     deadline = time.monotonic() + 90
     while proc.poll() is None and time.monotonic() < deadline:
         try:
@@ -121,11 +120,12 @@ def snapshot(bot: Assistant) -> dict[str, object]:
     assert not orphans, f"chunks without an article record: {sorted(orphans)[:5]}"
     assert per_article == Counter({i.id: i.chunks for i in infos.values() if i.chunks})
     assert bot.counts() == (len(infos), len(ids))
-    data_dir = bot.settings.data_path
-    bm25 = json.loads((data_dir / "news_bm25" / "chunks.json").read_text(encoding="utf-8"))
-    assert sorted(bm25["ids"]) == sorted(ids), "the keyword index does not match the chunks"
-    assert not (data_dir / "news_pending.json").exists()
-    assert not (data_dir / "news_bm25.stale").exists()
+    bot.search("anything", k=1)  # a reader syncs the keyword index if it is behind
+    store = bot.store
+    assert store.keyword_index.chunk_ids() == sorted(ids), "the keyword index does not match"
+    snapshot = store.state.read()
+    assert snapshot is not None and snapshot.pending is None, snapshot
+    assert store.keyword_index.state().generation == snapshot.generation
     return {
         "articles": {i.id: (i.content_hash, i.chunks, i.title) for i in infos.values()},
         "chunks": sorted(ids),
