@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .answer.pipeline import Answerer
 from .answer.prompts import Prompts
 from .answer.stream import AnswerStream, AsyncAnswerStream
 from .config import Settings, load_config
+from .errors import StoreDamagedError
 from .history import FILE_NAME as HISTORY_FILE
 from .history import ConversationStore
 from .index.ingest import Ingester
@@ -34,6 +36,7 @@ from .types import (
     ArticleInfo,
     Filters,
     Hit,
+    IndexCheck,
     IngestReport,
     ProgressFn,
     Skipped,
@@ -56,6 +59,10 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._answerers: dict[str, Answerer] = {}
         self.prompts = Prompts.load(settings.prompts_path)
+        self.notices: list[str] = []
+        """What the store repaired by itself (a keyword index rebuilt from Chroma), in order."""
+        self.on_notice: Callable[[str], None] | None = None
+        """Called with each notice as it happens (the CLI prints it on stderr)."""
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **overrides: Any) -> Assistant:
@@ -76,15 +83,26 @@ class Assistant:
     def store(self) -> Store:
         with self._lock:
             if self._store is None:
-                s = self.settings
-                self._store = Store(
-                    s.data_path,
-                    collection=s.store.collection,
-                    url=s.store.url,
-                    embedding_provider=s.embedding.provider,
-                    embedding_model=s.embedding.model,
-                )
+                self._store = self._open_store(check=True)
             return self._store
+
+    def _open_store(self, *, check: bool) -> Store:
+        s = self.settings
+        return Store(
+            s.data_path,
+            collection=s.store.collection,
+            url=s.store.url,
+            embedding_provider=s.embedding.provider,
+            embedding_model=s.embedding.model,
+            lease_seconds=s.store.lease_seconds,
+            check=check,
+            notify=self._notice,
+        )
+
+    def _notice(self, message: str) -> None:
+        self.notices.append(message)
+        if self.on_notice is not None:
+            self.on_notice(message)
 
     @property
     def retriever(self) -> Retriever:
@@ -178,6 +196,29 @@ class Assistant:
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) in the index."""
         return self.store.count()
+
+    # -- the index itself -----------------------------------------------------------------
+    def check_index(self) -> IndexCheck:
+        """Compare the keyword index with the vector store (the source of truth). Opening
+        the store already rebuilt what can be rebuilt (listed in `repaired`); `problems`
+        lists what is still wrong, such as a vector store that lost its articles."""
+        try:
+            store = self.store
+        except StoreDamagedError as exc:
+            return IndexCheck(0, 0, 0, 0, 0, problems=(str(exc),), repaired=tuple(self.notices))
+        found = store.inspect()
+        return replace(found, repaired=tuple(self.notices))
+
+    def rebuild_index(self) -> IndexCheck:
+        """Rebuild the keyword index from every passage in the vector store, and accept what
+        the vector store lost (after this, an emptied store is simply empty)."""
+        with self._lock:
+            if self._store is None:
+                self._store = self._open_store(check=False)
+            store = self._store
+        with store.ingest_lock():
+            store.rebuild_keyword_index()
+        return store.inspect()
 
     # -- answers --------------------------------------------------------------------------
     @property

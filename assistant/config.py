@@ -37,6 +37,9 @@ class StoreSettings(_Section):
     """A Chroma server such as http://127.0.0.1:8000. Empty: an embedded store in data_dir."""
     collection: str = "news"
     """Name prefix of the Chroma collections."""
+    lease_seconds: float = Field(60.0, ge=1, le=3600)
+    """An ingest holds a lease in Chroma, renewed at each write; one left by a crashed
+    ingest on another machine expires after this many seconds (on this machine, at once)."""
 
 
 class IngestSettings(_Section):

@@ -34,3 +34,7 @@ class LLMError(AssistantError):
 
 class IngestLockedError(StoreError):
     """Another ingest holds the store's lock."""
+
+
+class StoreDamagedError(StoreError):
+    """The vector store lost articles that only a backup or a re-ingest can bring back."""

@@ -148,6 +148,33 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
+class IndexCheck:
+    """What `assistant index check` found: the vector store (the source of truth) against
+    the keyword index derived from it."""
+
+    articles: int
+    chunks: int
+    keyword_chunks: int
+    generation: int
+    """How many committing writes the store has seen (every reader catches up to it)."""
+    keyword_generation: int
+    problems: tuple[str, ...] = ()
+    """Damage still there (empty when the index is sound)."""
+    repaired: tuple[str, ...] = ()
+    """What was rebuilt on the way (the notices of opening the store)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["problems"], data["repaired"] = list(self.problems), list(self.repaired)
+        return data
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer: the passage it quotes and how well it holds."""
 

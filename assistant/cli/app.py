@@ -3,7 +3,7 @@
 A thin shell over `Assistant`: commands parse flags into config overrides, draw progress
 with rich, print JSON with `--json`, and every failure becomes one line on stderr and a
 non-zero exit status (set ASSISTANT_DEBUG=1 for the traceback). The commands live in
-`core.py`, `feeds.py` and `eval.py`; this module registers them.
+`core.py`, `feeds.py`, `eval.py` and `index.py`; this module registers them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .common import redact
 from .core import articles, ask, chat, ingest, model, search
 from .eval import eval_command
 from .feeds import feeds
+from .index import index
 
 
 @click.group(invoke_without_command=True)
@@ -34,7 +35,7 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
         ctx.invoke(chat)
 
 
-for command in (ingest, search, articles, ask, chat, model, eval_command, feeds):
+for command in (ingest, search, articles, ask, chat, model, eval_command, feeds, index):
     cli.add_command(command)
 
 

@@ -34,7 +34,9 @@ def make_assistant(ctx: click.Context, **overrides: Any) -> Assistant:
     opts = ctx.obj or {}
     if opts.get("data_dir"):
         overrides["store__data_dir"] = opts["data_dir"]
-    return Assistant.from_config(opts.get("config"), **overrides)
+    bot = Assistant.from_config(opts.get("config"), **overrides)
+    bot.on_notice = lambda message: click.echo(f"notice: {redact(message)}", err=True)
+    return bot
 
 
 def echo_json(data: Any) -> None:

@@ -1,5 +1,8 @@
 """How articles and passages become Chroma records and back, and a guard for Chroma.
 
+`WriteRecords` builds the records of one write (chunks, then articles, all stamped with the
+write's generation, which readers use to sync their keyword index).
+
 Chroma metadata holds only str/int/float/bool values, so an article's fields are flattened
 (None dropped, extra metadata as JSON) on the way in and rebuilt on the way out. The chunk-id
 format (`<article id>::<n>`) and Chroma's `where` syntax for `Filters` live here and nowhere
@@ -10,10 +13,15 @@ into one `StoreError` line naming the store.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import AssistantError, StoreError
-from ..types import Article, ArticleInfo, Filters, Hit
+from ..models.embeddings import FloatArray
+from ..types import Article, ArticleInfo, Chunk, Filters, Hit
 
 _CHUNK_SEPARATOR = "::"
 
@@ -125,3 +133,70 @@ def jsonable(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+@dataclass
+class WriteRecords:
+    """The Chroma records of a write: chunk records, then article records (whose vector is
+    the normalised mean of the article's chunks); each carries the write's generation."""
+
+    chunk_ids: list[str]
+    chunk_docs: list[str]
+    chunk_meta: list[dict[str, Any]]
+    vectors: FloatArray
+    article_meta: list[dict[str, Any]]
+    article_vectors: FloatArray
+
+    @classmethod
+    def of(
+        cls,
+        items: Sequence[tuple[Article, str, str, Sequence[Chunk], FloatArray]],
+        generation: int,
+    ) -> WriteRecords:
+        chunk_ids: list[str] = []
+        chunk_docs: list[str] = []
+        chunk_meta: list[dict[str, Any]] = []
+        vectors: list[FloatArray] = []
+        art_meta: list[dict[str, Any]] = []
+        art_vecs: list[FloatArray] = []
+        for article, content_hash, text_hash, chunks, vecs in items:
+            common = clean_meta(
+                {
+                    "article_id": article.id,
+                    "title": article.title,
+                    "source": article.source,
+                    "published": article.published,
+                    "published_ts": _epoch(article.published),
+                    "author": article.author,
+                    "url": article.url,
+                    "generation": generation,
+                }
+            )
+            for chunk in chunks:
+                chunk_ids.append(chunk.id)
+                chunk_docs.append(chunk.text)
+                chunk_meta.append(
+                    {**common, "index": chunk.index, "start": chunk.start, "end": chunk.end}
+                )
+            vectors.append(vecs)
+            mean = vecs.mean(axis=0) if len(vecs) else np.zeros(vecs.shape[1], dtype=np.float32)
+            art_vecs.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
+            extra = {k: v for k, v in article.metadata.items() if jsonable(v)}
+            art_meta.append(
+                {
+                    **{k: v for k, v in common.items() if k != "article_id"},
+                    **clean_meta({"path": article.path}),
+                    "chunks": len(chunks),
+                    "content_hash": content_hash,
+                    "text_hash": text_hash,
+                    "extra": json.dumps(extra, ensure_ascii=False),
+                }
+            )
+        all_vectors = np.concatenate(vectors) if vectors else np.zeros((0, 1), np.float32)
+        return cls(chunk_ids, chunk_docs, chunk_meta, all_vectors, art_meta, np.stack(art_vecs))
+
+
+def _epoch(published: str | None) -> int | None:
+    from ..sources.dates import to_epoch  # the sources package loads lazily
+
+    return to_epoch(published)

@@ -16,7 +16,6 @@ is `records.py`'s business.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -25,19 +24,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import IngestLockedError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
-from ..types import Article, ArticleInfo, Chunk, Filters, Hit
+from ..types import Article, ArticleInfo, Chunk, Filters, Hit, IndexCheck
 from .keyword import KeywordIndex, KeywordIndexError
 from .records import (
     Guarded,
+    WriteRecords,
     article_from_record,
-    clean_meta,
     hit_from_record,
     info_from_record,
-    jsonable,
     where,
 )
 from .state import Lease, Pending, Snapshot, StoreState
@@ -220,46 +216,13 @@ class Store:
         self.articles_col.delete(ids=ids)
         for article_id in ids:
             self.chunks.delete(where={"article_id": article_id})
-        chunk_ids: list[str] = []
-        chunk_docs: list[str] = []
-        chunk_meta: list[dict[str, Any]] = []
-        vectors: list[FloatArray] = []
-        art_meta: list[dict[str, Any]] = []
-        art_vecs: list[FloatArray] = []
-        for article, content_hash, text_hash, chunks, vecs in items:
-            common = clean_meta(
-                {
-                    "article_id": article.id,
-                    "title": article.title,
-                    "source": article.source,
-                    "published": article.published,
-                    "published_ts": _epoch(article.published),
-                    "author": article.author,
-                    "url": article.url,
-                    "generation": generation,
-                }
-            )
-            for chunk in chunks:
-                chunk_ids.append(chunk.id)
-                chunk_docs.append(chunk.text)
-                chunk_meta.append(
-                    {**common, "index": chunk.index, "start": chunk.start, "end": chunk.end}
-                )
-            vectors.append(vecs)
-            mean = vecs.mean(axis=0) if len(vecs) else np.zeros(vecs.shape[1], dtype=np.float32)
-            art_vecs.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
-            extra = {k: v for k, v in article.metadata.items() if jsonable(v)}
-            art_meta.append(
-                {
-                    **{k: v for k, v in common.items() if k != "article_id"},
-                    **clean_meta({"path": article.path}),
-                    "chunks": len(chunks),
-                    "content_hash": content_hash,
-                    "text_hash": text_hash,
-                    "extra": json.dumps(extra, ensure_ascii=False),
-                }
-            )
-        all_vectors = np.concatenate(vectors) if vectors else np.zeros((0, 1), np.float32)
+        records = WriteRecords.of(items, generation)
+        chunk_ids, chunk_docs, chunk_meta = (
+            records.chunk_ids,
+            records.chunk_docs,
+            records.chunk_meta,
+        )
+        all_vectors = records.vectors
         for begin in range(0, len(chunk_ids), self._max_batch):
             end = begin + self._max_batch
             self.chunks.upsert(
@@ -271,8 +234,8 @@ class Store:
         self.articles_col.upsert(
             ids=ids,
             documents=[article.text for article, *_ in items],
-            metadatas=art_meta,
-            embeddings=np.stack(art_vecs),
+            metadatas=records.article_meta,
+            embeddings=records.article_vectors,
         )
         docs = [
             keyword_doc(c, d, m) for c, d, m in zip(chunk_ids, chunk_docs, chunk_meta, strict=True)
@@ -341,6 +304,11 @@ class Store:
                 pass  # a read-only store: vector search sees what was there at open
         if self.sync.catch_up(snapshot):
             self._seen = snapshot.generation
+
+    def inspect(self) -> IndexCheck:
+        """The vector store and the keyword index compared, passage by passage."""
+        self.refresh()
+        return self.sync.inspect(self._snapshot())
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -422,9 +390,3 @@ class Store:
                 strict=True,
             )
         ]
-
-
-def _epoch(published: str | None) -> int | None:
-    from ..sources.dates import to_epoch  # the sources package loads lazily
-
-    return to_epoch(published)

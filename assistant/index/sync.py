@@ -11,19 +11,16 @@ what its keyword index knows (an emptied `chroma.sqlite3`) cannot be rebuilt, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import StoreDamagedError
+from ..types import IndexCheck
 from .keyword import KeywordBusy, KeywordDoc, KeywordIndex, KeywordIndexError
 from .state import Snapshot, StoreState
 
 PAGE = 2000
 BATCH = 500
-
-
-class StoreDamagedError(StoreError):
-    """The vector store lost articles that only a backup or a re-ingest can bring back."""
 
 
 def keyword_doc(chunk_id: str, text: str, meta: dict[str, Any]) -> KeywordDoc:
@@ -168,17 +165,42 @@ class KeywordSync:
                 snapshot, f"it held {mine.chunks} passages where the vector store holds {chunks}"
             )
 
-    def verify(self, snapshot: Snapshot, chunk_ids: Sequence[str]) -> list[str]:
-        """Problems a full comparison finds (for `assistant index check`)."""
+    def inspect(self, snapshot: Snapshot) -> IndexCheck:
+        """Every passage and article record compared (for `assistant index check`)."""
+        per_article: dict[str, int] = {}
+        chunk_ids: list[str] = []
+        for ids, _, metas in pages(self.chunks):
+            chunk_ids += ids
+            for meta in metas:
+                article_id = str(meta.get("article_id"))
+                per_article[article_id] = per_article.get(article_id, 0) + 1
+        records = {
+            article_id: int(meta.get("chunks", 0))
+            for ids, _, metas in pages(self.articles)
+            for article_id, meta in zip(ids, metas, strict=True)
+        }
         problems = self.index.check()
+        orphans = sorted(set(per_article) - set(records))
+        if orphans and snapshot.pending is None:
+            problems.append(f"{len(orphans)} articles have passages but no record: {orphans[:3]}")
+        wrong = sorted(a for a, n in records.items() if n and per_article.get(a, 0) != n)
+        if wrong:
+            problems.append(f"{len(wrong)} articles miss passages: {wrong[:3]}")
         mine = self.index.state()
         if mine.generation != snapshot.generation:
             problems.append(
                 f"the keyword index is at generation {mine.generation}, the store at "
                 f"{snapshot.generation}"
             )
-        if mine.chunks != len(chunk_ids):
+        elif sorted(chunk_ids) != self.index.chunk_ids() and snapshot.pending is None:
             problems.append(
                 f"the keyword index holds {mine.chunks} passages, the vector store {len(chunk_ids)}"
             )
-        return problems
+        return IndexCheck(
+            len(records),
+            len(chunk_ids),
+            mine.chunks,
+            snapshot.generation,
+            mine.generation,
+            tuple(problems),
+        )

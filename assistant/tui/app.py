@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from ..text import clean
 from .messages import (
+    ArticlesCounted,
     IndexFailed,
     IndexOpened,
     IngestDone,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+RECOUNT_SECONDS = 2.0
+"""How often the article count is read again (an ingest in another process shows up)."""
 
 
 class NewsApp(App[None]):
@@ -83,7 +86,8 @@ class NewsApp(App[None]):
         except Exception as exc:  # a notification, and the app stays up
             self.post_message(IndexFailed(describe_error(exc)))
             return
-        self.post_message(IndexOpened(articles, provider, model))
+        notices = tuple(self.assistant.notices)
+        self.post_message(IndexOpened(articles, provider, model, notices))
         try:  # while the user types: the first answer then starts sooner
             self.assistant.warm_up()
         except Exception:  # noqa: BLE001 - the first question reports what is wrong
@@ -93,8 +97,23 @@ class NewsApp(App[None]):
         status = self.chat.status
         status.provider, status.model = message.provider, message.model
         status.articles = message.articles
+        for notice in message.notices:  # what opening the store repaired
+            self.notify(notice, title="Index repaired", markup=False)
         if not message.articles:
             self.notify("The index is empty: open the Library (ctrl+l) to ingest articles.")
+        self.set_interval(RECOUNT_SECONDS, self.recount)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
+    def recount(self) -> None:
+        """Read the article count again, off the event loop (a cheap Chroma count)."""
+        try:
+            articles = self.assistant.counts()[0]
+        except Exception:  # noqa: BLE001 - the next search reports a broken store
+            return
+        self.post_message(ArticlesCounted(articles))
+
+    def on_articles_counted(self, message: ArticlesCounted) -> None:
+        self.chat.status.articles = message.articles
 
     def on_index_failed(self, message: IndexFailed) -> None:
         self.notify(message.error, title="Cannot open the index", severity="error", markup=False)

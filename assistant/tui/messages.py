@@ -26,6 +26,16 @@ class IndexOpened(Message):
     articles: int
     provider: str
     model: str
+    notices: tuple[str, ...] = ()
+    """What opening the store repaired (a keyword index rebuilt from Chroma)."""
+
+
+@dataclass
+class ArticlesCounted(Message):
+    """The periodic check of the index: it holds `articles` now (another process may have
+    ingested)."""
+
+    articles: int
 
 
 @dataclass

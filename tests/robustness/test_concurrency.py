@@ -225,7 +225,7 @@ def test_keyword_search_during_rebuilds_in_this_process(tmp_path: Path) -> None:
     """Searches never come back empty while the index is rebuilt in this process (they used
     to get no keyword hits a third of the time)."""
     index = KeywordIndex(tmp_path / "bm25")
-    index.replace_all(DOCS, generation=1, store_id='s')
+    index.replace_all(DOCS, generation=1, store_id="s")
     stop = time.monotonic() + 1.5
     errors: list[BaseException] = []
     results: list[Counter[str]] = []
@@ -233,7 +233,7 @@ def test_keyword_search_during_rebuilds_in_this_process(tmp_path: Path) -> None:
     def rebuild() -> None:
         try:
             while time.monotonic() < stop:
-                index.replace_all(DOCS, generation=1, store_id='s')
+                index.replace_all(DOCS, generation=1, store_id="s")
         except BaseException as exc:
             errors.append(exc)
 
@@ -259,7 +259,7 @@ def test_keyword_search_while_another_process_rebuilds(tmp_path: Path) -> None:
     """A reader (the chat) keeps its loaded index while an ingest in another process swaps the
     folder: no empty results, no FileNotFoundError."""
     index = KeywordIndex(tmp_path / "bm25")
-    index.replace_all(DOCS, generation=1, store_id='s')
+    index.replace_all(DOCS, generation=1, store_id="s")
     proc = subprocess.Popen(
         [sys.executable, "-c", REBUILD_SCRIPT, str(tmp_path / "bm25"), "2.0"],
         stdout=subprocess.PIPE,
