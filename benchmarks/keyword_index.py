@@ -1,9 +1,10 @@
 """What a keyword index costs to build, to grow and to query, for three candidates.
 
 - bm25s, rebuilt from every chunk whenever anything changed (the index before issue 16);
-- SQLite FTS5 (`assistant.index.keyword.KeywordIndex`, the index now): incremental;
-- tantivy (only when `pip install tantivy` was done; not a dependency): incremental, a
-  commit and a reader reload per change, its own `en_stem` tokenizer.
+- SQLite FTS5 from the standard library: incremental, ranked by its own `bm25()`, on the
+  same stemmed tokens (pre-tokenised in Python);
+- tantivy (`assistant.index.keyword.KeywordIndex`, the index now): incremental, one commit
+  per change, tokens analysed in Rust.
 
 Chunks are made of BBC sentences (4 sentences, ~90 words), four chunks an article. For each
 index size (1k, 10k, 100k chunks) the script builds the index, adds 1, 10 and 100 articles
@@ -74,7 +75,17 @@ class Bm25sRebuild:
     name = "bm25s rebuild"
 
     def __init__(self, folder: Path) -> None:
-        from assistant.index.keyword import tokens
+        import bm25s
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+
+        def tokens(text: str) -> list[str]:  # as the index before issue 16 tokenised
+            return list(
+                bm25s.tokenize(
+                    [text], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False
+                )[0]
+            )
 
         self.folder, self.tokens, self.all = folder, tokens, []
 
@@ -83,7 +94,16 @@ class Bm25sRebuild:
 
         self.all = list(rows)
         model = bm25s.BM25()
-        model.index([self.tokens(t) for _, _, t in self.all], show_progress=False)
+        import bm25s
+        import Stemmer
+
+        tokenized = bm25s.tokenize(
+            [t for _, _, t in self.all],
+            stopwords="en",
+            stemmer=Stemmer.Stemmer("english"),
+            show_progress=False,
+        )
+        model.index(tokenized, show_progress=False)
         shutil.rmtree(self.folder, ignore_errors=True)
         model.save(str(self.folder), show_progress=False)
         self.model = bm25s.BM25.load(str(self.folder), mmap=True, show_progress=False)
@@ -104,10 +124,50 @@ class Fts5:
     name = "FTS5 incremental"
 
     def __init__(self, folder: Path) -> None:
-        from assistant.index.keyword import KeywordIndex
+        import sqlite3
+
+        from assistant.index.keyword import _analyzer
 
         folder.mkdir(parents=True, exist_ok=True)
-        self.index, self.generation = KeywordIndex(folder / "keyword.sqlite3"), 0
+        self.db = sqlite3.connect(folder / "fts5.sqlite3", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE VIRTUAL TABLE terms USING fts5(body, article UNINDEXED)")
+        self.analyzer = _analyzer()
+
+    def _insert(self, rows: list[tuple[str, str, str]]) -> None:
+        self.db.executemany(
+            "INSERT INTO terms(body, article) VALUES (?, ?)",
+            [(" ".join(self.analyzer.analyze(t)), a) for _, a, t in rows],
+        )
+
+    def build(self, rows: list[tuple[str, str, str]]) -> None:
+        self.db.execute("BEGIN")
+        self._insert(rows)
+        self.db.execute("COMMIT")
+
+    def add(self, rows: list[tuple[str, str, str]]) -> None:
+        self.db.execute("BEGIN")
+        for article in {a for _, a, _ in rows}:
+            self.db.execute("DELETE FROM terms WHERE article = ?", (article,))
+        self._insert(rows)
+        self.db.execute("COMMIT")
+
+    def search(self, query: str) -> int:
+        words = self.analyzer.analyze(query)
+        if not words:
+            return 0
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        sql = "SELECT rowid FROM terms WHERE terms MATCH ? ORDER BY rank LIMIT ?"
+        return len(self.db.execute(sql, (match, FETCH)).fetchall())
+
+
+class Tantivy:
+    name = "tantivy (KeywordIndex)"
+
+    def __init__(self, folder: Path) -> None:
+        from assistant.index.keyword import KeywordIndex
+
+        self.index, self.generation = KeywordIndex(folder), 0
 
     def _docs(self, rows: list[tuple[str, str, str]]) -> list[Any]:
         from assistant.index.keyword import KeywordDoc
@@ -127,46 +187,6 @@ class Fts5:
 
     def search(self, query: str) -> int:
         return len(self.index.search(query, FETCH))
-
-
-class Tantivy:
-    name = "tantivy incremental"
-
-    def __init__(self, folder: Path) -> None:
-        import tantivy
-
-        folder.mkdir(parents=True, exist_ok=True)
-        schema = tantivy.SchemaBuilder()
-        schema.add_text_field("chunk_id", stored=True, tokenizer_name="raw")
-        schema.add_text_field("article_id", stored=False, tokenizer_name="raw")
-        schema.add_text_field("body", stored=False, tokenizer_name="en_stem")
-        self.tantivy, self.index = tantivy, tantivy.Index(schema.build(), path=str(folder))
-        self.writer = self.index.writer(heap_size=50_000_000, num_threads=1)
-
-    def _write(self, rows: list[tuple[str, str, str]]) -> None:
-        for chunk_id, article, text in rows:
-            self.writer.add_document(
-                self.tantivy.Document(chunk_id=chunk_id, article_id=article, body=text)
-            )
-        self.writer.commit()
-        self.index.reload()
-
-    def build(self, rows: list[tuple[str, str, str]]) -> None:
-        self._write(rows)
-
-    def add(self, rows: list[tuple[str, str, str]]) -> None:
-        for article in {a for _, a, _ in rows}:
-            self.writer.delete_documents("article_id", article)
-        self._write(rows)
-
-    def search(self, query: str) -> int:
-        from assistant.index.keyword import tokens
-
-        words = tokens(query)
-        if not words:
-            return 0
-        parsed = self.index.parse_query_lenient(" ".join(words), ["body"])[0]
-        return len(self.index.searcher().search(parsed, FETCH).hits)
 
 
 CANDIDATES = {"bm25s": Bm25sRebuild, "fts5": Fts5, "tantivy": Tantivy}
@@ -225,12 +245,6 @@ def main() -> None:
         return
     results = []
     for name in args.candidates.split(","):
-        if name == "tantivy":
-            try:
-                import tantivy  # noqa: F401
-            except ImportError:
-                print("tantivy: not installed (pip install tantivy), skipped")
-                continue
         out = subprocess.run(
             [sys.executable, __file__, "--one", name, "--sizes", args.sizes],
             capture_output=False,

@@ -140,18 +140,29 @@ class StoreState:
         return lease
 
     def renew(self, lease: Lease) -> None:
-        """Extend the lease before a commit; raise StoreError when it was lost (it expired
-        and another writer took the next one)."""
-        if time.time() < lease.expires - 2 * self.lease_seconds / 3:
+        """Extend the lease before a commit. One that expired is taken again when no other
+        writer took it meanwhile (adding the next record: the first add wins); otherwise
+        this raises StoreError and the ingest stops."""
+        now = time.time()
+        if now < lease.expires - 2 * self.lease_seconds / 3:
             return
-        successor = self.col.get(ids=[f"lease:{lease.n + 1}"], include=[])["ids"]
-        if successor or time.time() > lease.expires:
+        successor = f"lease:{lease.n + 1}"
+        if now < lease.expires and not self.col.get(ids=[successor], include=[])["ids"]:
+            lease.expires = now + self.lease_seconds
+            self.col.upsert(
+                ids=[f"lease:{lease.n}"], metadatas=[self._meta(lease)], embeddings=[_ZERO]
+            )
+            return
+        taken = Lease(lease.n + 1, lease.token, now + self.lease_seconds)
+        self.col.add(ids=[successor], metadatas=[self._meta(taken)], embeddings=[_ZERO])
+        won = self.col.get(ids=[successor], include=["metadatas"])["metadatas"][0]
+        if won["token"] != lease.token:
             raise StoreError(
                 f"the ingest lease on {self.where} expired and another ingest took it; "
-                "this ingest stopped (its committed articles are kept)"
+                "this ingest stopped (what it committed is kept)"
             )
-        lease.expires = time.time() + self.lease_seconds
-        self.col.upsert(ids=[f"lease:{lease.n}"], metadatas=[self._meta(lease)], embeddings=[_ZERO])
+        self.col.delete(ids=[f"lease:{lease.n}"])
+        lease.n, lease.expires = taken.n, taken.expires
 
     def release(self, lease: Lease) -> None:
         lease.expires = 0.0

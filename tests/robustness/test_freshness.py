@@ -62,17 +62,20 @@ def test_a_long_lived_reader_finds_another_process_s_article_within_a_second(
     assert make_assistant(data_dir).ingest(SEEDS).added == 1
     reader = make_assistant(data_dir, retrieval__mode=mode)
     assert reader.search(QUERY, k=3)[0].article_id != "tunnel"  # opened, models loaded
-    late = tmp_path / "late.jsonl"
+    news = tmp_path / "news"
+    news.mkdir()
+    late = news / "late.jsonl"
     late.write_text(json.dumps(LATE) + "\n", encoding="utf-8")
+    (news / "seed.txt").write_bytes(next(SEEDS.glob("*.txt")).read_bytes())
 
-    done = cli(data_dir, "ingest", str(late))
+    done = cli(data_dir, "ingest", str(news))
     assert done.returncode == 0, done.stderr
     seconds = found_within(reader, "tunnel", 1.0)
     assert seconds is not None, f"{mode}: the reader never saw the other process's article"
-    assert reader.counts()[0] == 2
+    assert reader.counts()[0] == 2  # the seed text is indexed once
     # and a removal too: the article is gone from both searches
     late.unlink()
-    pruned = cli(data_dir, "ingest", str(tmp_path), "--prune")
+    pruned = cli(data_dir, "ingest", str(news), "--prune")
     assert pruned.returncode == 0, pruned.stderr
     assert all(h.article_id != "tunnel" for h in reader.search(QUERY, k=5))
 
