@@ -108,7 +108,7 @@ def ingest_articles(
             gone = list(prune_ids(seen))
             store.delete_articles(gone)
             report["removed"] = len(gone)
-        store.refresh()  # a keyword index left behind by a crash catches up
+        store.refresh(force=True)  # a keyword index left behind by a crash catches up
     return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import AssistantError, StoreError
-from ..models.embeddings import FloatArray
+from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
 
 _CHUNK_SEPARATOR = "::"
@@ -125,6 +126,42 @@ class Guarded:
                 raise StoreError(f"the vector store at {self._where} failed: {detail}") from None
 
         return call
+
+
+def connect(
+    url: str, data_dir: Path, settings: Any, collection: str, provider: str, model: str
+) -> tuple[Any, Guarded, Guarded, Guarded]:
+    """The Chroma client (a server's, or embedded in `data_dir`) and the store's three
+    collections, each `Guarded`."""
+    import chromadb
+
+    if url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        client: Any = chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    else:
+        client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    ef = chroma_embedding_function(provider, model)
+    space = {"hnsw:space": "cosine"}
+
+    def open_collection(name: str, metadata: dict[str, Any] | None) -> Guarded:
+        made = client.get_or_create_collection(
+            f"{collection}_{name}", embedding_function=ef, metadata=metadata
+        )
+        return Guarded(made, url or str(data_dir))
+
+    return (
+        client,
+        open_collection("chunks", space),
+        open_collection("articles", space),
+        open_collection("state", None),
+    )
 
 
 def jsonable(value: Any) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IngestLockedError, StoreError
-from ..models.embeddings import FloatArray, chroma_embedding_function
+from ..models.embeddings import FloatArray
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit, IndexCheck
 from .keyword import KeywordIndex, KeywordIndexError
 from .records import (
-    Guarded,
     WriteRecords,
     article_from_record,
+    connect,
     hit_from_record,
     info_from_record,
     where,
@@ -39,6 +40,8 @@ from .records import (
 from .state import Lease, Pending, Snapshot, StoreState
 from .sync import KeywordSync, keyword_doc, pages
 
+FRESH_FOR = 0.05
+"""Seconds a check of the store generation holds (readers see others' writes within it)."""
 REFRESH_ID = "::refresh::"
 """A chunk id that never exists: deleting it makes a PersistentClient load other processes'
 new vectors (Chroma applies its log to the vector index on a write, not on a query)."""
@@ -85,9 +88,13 @@ class Store:
             # Chroma's first open of a data dir migrates its SQLite file; two processes doing
             # that at once fail ("database is locked", chroma-core/chroma#7040)
             with file_lock(data_dir / "open.lock"):
-                self._connect(
+                opened = connect(
                     url, data_dir, settings, collection, embedding_provider, embedding_model
                 )
+            self.client: Any = opened[0]
+            self.chunks: Any = opened[1]
+            self.articles_col: Any = opened[2]
+            self.state_col: Any = opened[3]
         except Exception as exc:  # chromadb raises many unrelated types
             raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from None
         self.state = StoreState(self.state_col, self.where, lease_seconds)
@@ -104,43 +111,12 @@ class Store:
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         self._lease: Lease | None = None
         self._seen: int | None = None
+        self._checked = -FRESH_FOR
         """The store generation this process's vector and keyword views reflect."""
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
         if check:
             self.sync.check_open(self.state.read(), int(self.chunks.count()))
         self.recover()
-
-    def _connect(
-        self, url: str, data_dir: Path, settings: Any, collection: str, provider: str, model: str
-    ) -> None:
-        import chromadb
-
-        if url:
-            from urllib.parse import urlparse
-
-            parsed = urlparse(url)
-            self.client: Any = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
-        else:
-            self.client = chromadb.PersistentClient(
-                path=str(data_dir / "chroma"), settings=settings
-            )
-        ef = chroma_embedding_function(provider, model)
-        space = {"hnsw:space": "cosine"}
-
-        def open_collection(name: str, metadata: dict[str, Any] | None) -> Any:
-            made = self.client.get_or_create_collection(
-                f"{collection}_{name}", embedding_function=ef, metadata=metadata
-            )
-            return Guarded(made, self.where)
-
-        self.chunks: Any = open_collection("chunks", space)
-        self.articles_col: Any = open_collection("articles", space)
-        self.state_col: Any = open_collection("state", None)
 
     # -- crash safety ---------------------------------------------------------------------
     @contextmanager
@@ -202,7 +178,7 @@ class Store:
             self.chunks.delete(where={"article_id": article_id})
         self.state.mark_gone(gone, pending.generation)
         self.state.write(Snapshot(snapshot.store_id, pending.generation, None))
-        self.refresh()
+        self.refresh(force=True)
 
     # -- writes ---------------------------------------------------------------------------
     def write_articles(
@@ -290,12 +266,21 @@ class Store:
         self._seen = snapshot.generation
         return indexed
 
-    def refresh(self) -> None:
+    def refresh(self, *, force: bool = False) -> None:
         """Catch up with other processes' and machines' writes: a cheap read of the store
         generation; when it moved, the vector index is reloaded and the keyword index
-        synced by what changed."""
+        synced by what changed. Checked at most every FRESH_FOR seconds (a hybrid search
+        asks twice)."""
+        now = time.monotonic()
+        if now - self._checked < FRESH_FOR and not force:
+            return
+        self._checked = now
         snapshot = self.state.read()
-        if snapshot is None or snapshot.generation == self._seen:
+        if snapshot is None:
+            if not self.articles_col.count():
+                return
+            snapshot = self._snapshot()  # a store written before the store record existed
+        if snapshot.generation == self._seen:
             return
         if self._seen is not None and not self.url:
             try:

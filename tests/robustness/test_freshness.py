@@ -61,7 +61,7 @@ def test_a_long_lived_reader_finds_another_process_s_article_within_a_second(
     data_dir = tmp_path / "data"
     assert make_assistant(data_dir).ingest(SEEDS).added == 1
     reader = make_assistant(data_dir, retrieval__mode=mode)
-    assert reader.search(QUERY, k=3)[0].article_id != "tunnel"  # opened, models loaded
+    assert all(h.article_id != "tunnel" for h in reader.search(QUERY, k=3))  # opened
     news = tmp_path / "news"
     news.mkdir()
     late = news / "late.jsonl"
@@ -83,10 +83,12 @@ def test_a_long_lived_reader_finds_another_process_s_article_within_a_second(
 OPEN_SCRIPT = """
 import sys, time
 from pathlib import Path
+import chromadb, chromadb.config  # imported before the start, so every open starts at once
+from assistant import Assistant
+import assistant.index.store
 go = Path(sys.argv[2])
 while not go.exists():
-    time.sleep(0.001)
-from assistant import Assistant
+    time.sleep(0.0005)
 bot = Assistant.from_config(store__data_dir=sys.argv[1])
 print(bot.counts())
 """
@@ -96,7 +98,7 @@ def test_many_processes_open_a_fresh_data_dir_at_once(tmp_path: Path) -> None:
     """Chroma migrates a new data dir on first open; processes doing it at once used to
     fail with "database is locked" or "table collections already exists"."""
     failures: list[str] = []
-    for round_ in range(4):
+    for round_ in range(5):
         data_dir, go = tmp_path / f"data-{round_}", tmp_path / f"go-{round_}"
         procs = [
             subprocess.Popen(
@@ -109,7 +111,7 @@ def test_many_processes_open_a_fresh_data_dir_at_once(tmp_path: Path) -> None:
             )
             for _ in range(4)
         ]
-        time.sleep(3.0)  # every process is imported and waiting
+        time.sleep(8.0)  # every process is imported and waiting
         go.touch()
         for proc in procs:
             out, err = proc.communicate(timeout=180)
