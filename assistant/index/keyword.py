@@ -12,15 +12,21 @@ chunks), bm25s rebuilds from every chunk on each change; tantivy skips to the be
 
 Tokens are bm25s's (words of two or more letters, Lucene's English stop words dropped,
 Snowball English stems), analysed in tantivy; filters (source, date range) are clauses of
-the same query. One writer at a time: a lock file beside the index serialises processes.
+the same query. tantivy's own statistics still count deleted chunks until it merges them
+away, so two stores with the same chunks (one rebuilt after a crash, one built clean) could
+rank differently: its best candidates are therefore scored again exactly as bm25s scored
+(Lucene's BM25, k1 = 1.5, b = 0.75), from counts of the live chunks only. One writer at a
+time: a lock file beside the index serialises processes.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import math
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,12 +36,15 @@ from typing import Any
 from ..errors import StoreError
 from ..types import Filters
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATE_ID = "\x00state"
 """The chunk id of the document that holds the index's own state."""
 ANALYZER = "bm25"
 WRITER_HEAP = 32_000_000
 BATCH = 5000
+K1, B = 1.5, 0.75
+CANDIDATES = 100
+"""Chunks tantivy ranks first and this module scores exactly (all when fewer match)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ def _schema() -> Any:
     builder.add_text_field("source", tokenizer_name="raw")
     builder.add_integer_field("published_ts", indexed=True, fast=True)
     builder.add_text_field("body", tokenizer_name=ANALYZER, index_option="freq")
+    builder.add_bytes_field("tokens", stored=True, indexed=False)
+    builder.add_integer_field("length", stored=True)
     builder.add_text_field("state", stored=True, tokenizer_name="raw")
     return builder.build()
 
@@ -182,20 +193,33 @@ class KeywordIndex:
             return self._state(self._searcher())
 
     def _state(self, searcher: Any) -> KeywordState:
+        values = self._values(searcher)
+        chunks = int(searcher.num_docs) - (1 if values else 0)
+        return KeywordState(
+            str(values.get("store_id", "")), int(values.get("generation", 0)), chunks
+        )
+
+    def _values(self, searcher: Any) -> dict[str, Any]:
+        """The state document's values ({} in a new index)."""
         import tantivy
 
         query = tantivy.Query.term_query(self._schema, "chunk_id", STATE_ID)
         hits = searcher.search(query, 1).hits
         if not hits:
-            return KeywordState("", 0, int(searcher.num_docs))
-        values = json.loads(searcher.doc(hits[0][1])["state"][0])
+            return {}
+        values: dict[str, Any] = json.loads(searcher.doc(hits[0][1])["state"][0])
         if values.get("schema") != SCHEMA_VERSION:
             raise KeywordIndexError(
                 f"the keyword index {self.directory} has schema {values.get('schema')}"
             )
-        return KeywordState(
-            str(values["store_id"]), int(values["generation"]), int(searcher.num_docs) - 1
-        )
+        return values
+
+    def _length(self, searcher: Any, field: str, value: str) -> int:
+        """Tokens in the live chunks whose `field` is `value`."""
+        import tantivy
+
+        hits = searcher.search(tantivy.Query.term_query(self._schema, field, value), 10_000).hits
+        return sum(int(searcher.doc(address)["length"][0]) for _, address in hits)
 
     # -- writes ---------------------------------------------------------------------------
     def apply(
@@ -214,13 +238,21 @@ class KeywordIndex:
         process moved it: the caller syncs instead). Without `wait`, raise KeywordBusy
         rather than wait for another process's write."""
         with self._lock, self._guard(), self._write_lock(wait=wait):
-            if expect is not None and self._state(self._searcher()).generation != expect:
+            searcher = self._searcher()
+            if expect is not None and self._state(searcher).generation != expect:
                 return False
+            tokens = int(self._values(searcher).get("tokens", 0))
+            removed = list(dict.fromkeys(remove))
             with self._writer() as writer:
-                for article_id in dict.fromkeys(remove):
+                for article_id in removed:
+                    tokens -= self._length(searcher, "article_id", article_id)
                     writer.delete_documents_by_term("article_id", article_id)
-                self._add(writer, add)
-                self._set_state(writer, generation, store_id)
+                gone = set(removed)
+                for doc in add:  # a chunk written again without its article: replaced
+                    if doc.article_id not in gone:
+                        tokens -= self._length(searcher, "chunk_id", doc.chunk_id)
+                tokens += self._add(writer, add)
+                self._set_state(writer, generation, store_id, tokens)
         return True
 
     def replace_all(self, docs: Iterable[KeywordDoc], *, generation: int, store_id: str) -> None:
@@ -229,13 +261,14 @@ class KeywordIndex:
         with self._lock, self._guard(), self._write_lock(), self._writer() as writer:
             writer.delete_all_documents()
             batch: list[KeywordDoc] = []
+            tokens = 0
             for doc in docs:
                 batch.append(doc)
                 if len(batch) >= BATCH:
-                    self._add(writer, batch)
+                    tokens += self._add(writer, batch)
                     batch = []
-            self._add(writer, batch)
-            self._set_state(writer, generation, store_id)
+            tokens += self._add(writer, batch)
+            self._set_state(writer, generation, store_id, tokens)
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:
@@ -248,26 +281,38 @@ class KeywordIndex:
         writer.commit()
         writer.wait_merging_threads()  # segments merged now, not left to pile up
 
-    def _add(self, writer: Any, docs: Sequence[KeywordDoc]) -> None:
+    def _add(self, writer: Any, docs: Sequence[KeywordDoc]) -> int:
+        """Add `docs` (replacing chunks of the same id); the tokens they hold."""
         import tantivy
 
+        total = 0
         for doc in docs:
             writer.delete_documents_by_term("chunk_id", doc.chunk_id)  # written again
+            words = self._analyzer.analyze(doc.text)
             fields: dict[str, Any] = {
                 "chunk_id": doc.chunk_id,
                 "article_id": doc.article_id,
                 "source": doc.source,
                 "body": doc.text,
+                "tokens": " ".join(words).encode(),
+                "length": len(words),
             }
             if doc.published_ts is not None:
                 fields["published_ts"] = doc.published_ts
             writer.add_document(tantivy.Document(**fields))
+            total += len(words)
+        return total
 
-    def _set_state(self, writer: Any, generation: int, store_id: str) -> None:
+    def _set_state(self, writer: Any, generation: int, store_id: str, tokens: int) -> None:
         import tantivy
 
         writer.delete_documents_by_term("chunk_id", STATE_ID)
-        state = {"schema": SCHEMA_VERSION, "generation": generation, "store_id": store_id}
+        state = {
+            "schema": SCHEMA_VERSION,
+            "generation": generation,
+            "store_id": store_id,
+            "tokens": tokens,
+        }
         writer.add_document(tantivy.Document(chunk_id=STATE_ID, state=json.dumps(state)))
 
     # -- reads ----------------------------------------------------------------------------
@@ -303,12 +348,25 @@ class KeywordIndex:
                     )
                 )
             clauses += [(Occur.Must, Q.const_score_query(q, 0.0)) for q in limits]
-            hits = searcher.search(Q.boolean_query(clauses), k).hits
-            found = [
-                (searcher.doc(address)["chunk_id"][0], float(score)) for score, address in hits
-            ]
+            hits = searcher.search(Q.boolean_query(clauses), max(k, CANDIDATES)).hits
+            if not hits:
+                return []
+            chunks = int(searcher.num_docs) - 1
+            avgdl = int(self._values(searcher).get("tokens", 0)) / max(chunks, 1)
+            idf = {}
+            for w in words:  # live chunks only: a count, not tantivy's doc_freq
+                df = searcher.search(Q.term_query(self._schema, "body", w), 1, count=True).count
+                idf[w] = math.log(1 + (chunks - df + 0.5) / (df + 0.5))
+            found = []
+            for _, address in hits:
+                doc = searcher.doc(address)
+                counts = Counter(bytes(doc["tokens"][0]).decode().split())
+                norm = K1 * (1 - B + B * int(doc["length"][0]) / max(avgdl, 1e-9))
+                score = sum(w * counts[t] / (counts[t] + norm) for t, w in idf.items() if counts[t])
+                found.append((doc["chunk_id"][0], score))
         # ties go by chunk id, so equal indexes rank equally
-        return sorted(((c, s) for c, s in found if s > 0), key=lambda p: (-p[1], p[0]))
+        found.sort(key=lambda p: (-p[1], p[0]))
+        return [(c, s) for c, s in found if s > 0][:k]
 
     def chunk_ids(self) -> list[str]:
         """Every chunk id in the index (for checks and tests)."""

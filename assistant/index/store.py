@@ -174,8 +174,7 @@ class Store:
         else:
             committed = set(self.articles_col.get(ids=ids, include=[])["ids"])
             gone = [article_id for article_id in ids if article_id not in committed]
-        for article_id in gone:
-            self.chunks.delete(where={"article_id": article_id})
+        self._delete_chunks(gone)
         self.state.mark_gone(gone, pending.generation)
         self.state.write(Snapshot(snapshot.store_id, pending.generation, None))
         self.refresh(force=True)
@@ -190,8 +189,7 @@ class Store:
         ids = [article.id for article, *_ in items]
         before, generation = self._begin(ids, deleting=False)
         self.articles_col.delete(ids=ids)
-        for article_id in ids:
-            self.chunks.delete(where={"article_id": article_id})
+        self._delete_chunks(ids)
         records = WriteRecords.of(items, generation)
         chunk_ids, chunk_docs, chunk_meta = (
             records.chunk_ids,
@@ -224,9 +222,14 @@ class Store:
         before, generation = self._begin(ids, deleting=True)
         self.state.mark_gone(list(ids), generation)
         self.articles_col.delete(ids=list(ids))
-        for article_id in ids:
-            self.chunks.delete(where={"article_id": article_id})
+        self._delete_chunks(ids)
         self._commit(before, generation, ids, [])
+
+    def _delete_chunks(self, article_ids: Sequence[str]) -> None:
+        """Every chunk of these articles, in one request per 500 articles."""
+        ids = list(article_ids)
+        for begin in range(0, len(ids), 500):
+            self.chunks.delete(where={"article_id": {"$in": ids[begin : begin + 500]}})
 
     def _begin(self, ids: Sequence[str], *, deleting: bool) -> tuple[Snapshot, int]:
         """Record the write about to start (the ids, at the next generation)."""
