@@ -18,6 +18,7 @@ Usage: .venv/bin/python benchmarks/store_writes.py [--sizes 1000,10000,100000] [
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -104,15 +105,17 @@ def grow(sizes: list[int]) -> None:
         for mode in ("vector", "bm25", "hybrid"):
             bot.settings.retrieval.mode = mode  # type: ignore[assignment]
             bot.search("warm up", 10)
-            times = []
+            times, cpu = [], []
             for q in qs:
-                started = time.perf_counter()
+                started, used = time.perf_counter(), time.process_time()
                 bot.search(q, 10)
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - used) * 1000)
             print(
                 f"search {mode:7} at {store.count()[1]} chunks: p50 "
-                f"{statistics.median(times):.1f} ms, p95 {pct(times, 0.95):.1f} ms "
-                f"(n={len(qs)})"
+                f"{statistics.median(times):.1f} ms, p95 {pct(times, 0.95):.1f} ms, CPU p50 "
+                f"{statistics.median(cpu):.1f} ms (n={len(qs)}; load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
             )
     print(f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

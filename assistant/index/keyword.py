@@ -43,7 +43,7 @@ ANALYZER = "bm25"
 WRITER_HEAP = 32_000_000
 BATCH = 5000
 K1, B = 1.5, 0.75
-CANDIDATES = 100
+CANDIDATES = 60
 """Chunks tantivy ranks first and this module scores exactly (all when fewer match)."""
 
 
