@@ -260,7 +260,8 @@ def main() -> None:
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"\n{'candidate':22} {'chunks':>7} {'build s':>8} {'add 1':>9} {'add 10':>9} "
-        f"{'add 100':>9} {'q p50 ms':>9} {'q p95 ms':>9} {'disk MB':>8} {'RSS MB':>7}"
+        f"{'add 100':>9} {'q p50 ms':>9} {'q p95 ms':>9} {'q CPU ms':>9} {'disk MB':>8} "
+        f"{'RSS MB':>7}"
     )
     for res in results:
         for size, row in res["sizes"].items():

@@ -154,7 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.bbc:
         one_article(args.bbc)
-    grow([int(s) for s in args.sizes.split(",")])
+    if args.sizes:
+        grow([int(s) for s in args.sizes.split(",")])
 
 
 if __name__ == "__main__":
