@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from .types import (
     Answer,
     Article,
     ArticleInfo,
+    Briefing,
     Filters,
     Hit,
     IngestReport,
@@ -245,6 +247,24 @@ class Assistant:
         """A conversation: follow-up questions are rewritten with the history before search.
         `turns` resumes one (for example from `history.turns(id)`)."""
         return Chat(self.answerer(), turns)
+
+    # -- the news workflow ----------------------------------------------------------------
+    def brief(self, since: str | datetime = "24h", *, source: str | None = None) -> Briefing:
+        """What happened since `since` ("24h", "2d", "90m", a date or a datetime): the
+        period's articles grouped into stories across outlets (most outlets first, then
+        most recent), each with a short title and a 1-3 sentence summary whose every
+        sentence cites the articles it comes from with a quote. The configured provider
+        writes the summaries; `extractive` quotes the articles."""
+        from .brief import Briefer
+
+        return Briefer(self.settings, self.store, self.answerer()).brief(since, source=source)
+
+    def coverage(self, article_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """For each article, the other outlets that report the same story ("also reported
+        by"), from the grouping computed at ingest."""
+        ids = list(article_ids)
+        self.store.story_of(ids)  # an index never grouped is grouped now
+        return self.store.stories.outlets(ids)
 
     # -- the embedded model ---------------------------------------------------------------
     @staticmethod

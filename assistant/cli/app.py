@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ..errors import AssistantError
+from .brief import brief
 from .common import redact
 from .core import articles, ask, chat, ingest, model, search
 from .eval import eval_command
@@ -34,7 +35,7 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
         ctx.invoke(chat)
 
 
-for command in (ingest, search, articles, ask, chat, model, eval_command, feeds):
+for command in (ingest, search, articles, ask, chat, model, eval_command, feeds, brief):
     cli.add_command(command)
 
 

@@ -115,6 +115,10 @@ def ingest_articles(
             notify(Progress("keyword index", 0, 1))
             store.rebuild_keyword_index()
             notify(Progress("keyword index", 1, 1))
+        if changed or not store.stories.exists():
+            notify(Progress("stories", 0, 1))
+            store.rebuild_stories()
+            notify(Progress("stories", 1, 1))
     return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)
 
 

@@ -35,6 +35,7 @@ from .records import (
     jsonable,
     where,
 )
+from .stories import StoryIndex
 
 PAGE = 2000
 
@@ -94,6 +95,7 @@ class Store:
             where = url or str(data_dir)
             raise StoreError(f"cannot open the vector store at {where}: {exc}") from None
         self.keyword_index = KeywordIndex(data_dir / f"{collection}_bm25")
+        self.stories = StoryIndex(data_dir / f"{collection}_stories.json")
         self._pending_path = data_dir / f"{collection}_pending.json"
         self._stale_path = data_dir / f"{collection}_bm25.stale"
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
@@ -251,6 +253,18 @@ class Store:
         docs.sort(key=lambda d: d.chunk_id)  # the same index whatever order Chroma returns
         self.keyword_index.rebuild(docs)
         self._stale_path.unlink(missing_ok=True)
+
+    def rebuild_stories(self) -> None:
+        """Group every article into stories afresh (`stories.py`); called after an ingest."""
+        self.stories.rebuild(self.articles_col, self.chunks)
+
+    def story_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """article id -> story id: articles that report the same event share one (an
+        article not grouped yet is a story of its own). An index that has never been
+        grouped is grouped now."""
+        if not self.stories.exists() and self.articles_col.count():
+            self.rebuild_stories()
+        return self.stories.story_of(article_ids)
 
     # -- reads ----------------------------------------------------------------------------
     def _pages(
