@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,11 @@ from .types import (
     Article,
     ArticleInfo,
     Briefing,
+    FeedRefresh,
     Filters,
     Hit,
     IngestReport,
+    OpmlImport,
     ProgressFn,
     Skipped,
     Turn,
@@ -142,6 +144,33 @@ class Assistant:
         """Subscribe to a feed (http or https); False when already subscribed."""
         return feeds.add_feed(self.settings.data_path, url)
 
+    def feeds_discover(self, url: str) -> feeds.Discovered:
+        """The feed to subscribe to for `url`: the URL itself when it is a feed, else the
+        feed its page names (`<link rel="alternate" type="application/rss+xml">`, or Atom).
+        Fetches the URL once; SourceError when it cannot be read or names no feed."""
+        return feeds.discover(url, self._fetch_options())
+
+    def feeds_import(self, opml: bytes, name: str = "OPML") -> OpmlImport:
+        """Subscribe to every feed an OPML file names (nested folders kept for export);
+        outlines with a bad URL are skipped with their reason."""
+        found, skipped = feeds.read_opml(opml, name)
+        added = feeds.add_feeds(
+            self.settings.data_path, [(f.url, f.title, f.folder) for f in found]
+        )
+        return OpmlImport(
+            added=tuple(f.url for f, new in zip(found, added, strict=True) if new),
+            known=tuple(f.url for f, new in zip(found, added, strict=True) if not new),
+            skipped=tuple(skipped),
+        )
+
+    def feeds_export(self) -> str:
+        """The subscriptions as an OPML 2.0 document (with each feed's xmlUrl)."""
+        return feeds.write_opml(self.feeds_list())
+
+    def _fetch_options(self) -> feeds.FetchOptions:
+        f = self.settings.feeds
+        return feeds.FetchOptions(f.timeout, f.max_bytes, f.user_agent, f.concurrency)
+
     def feeds_list(self) -> list[feeds.Subscription]:
         """The subscribed feeds, with what their last refresh saw."""
         return feeds.list_feeds(self.settings.data_path)
@@ -154,6 +183,30 @@ class Assistant:
         """Fetch every subscribed feed (conditionally) and index what is new or changed."""
         urls = [sub.url for sub in self.feeds_list()]
         return self._ingester().urls(urls, progress=progress) if urls else IngestReport()
+
+    def feeds_refresh_due(self, every: float | None = None) -> list[FeedRefresh]:
+        """Refresh the feeds that are due by the watch schedule (every `every` seconds,
+        default `feeds.watch_minutes`; Cache-Control and Retry-After honoured, a failing
+        feed backing off), one at a time; what each one brought."""
+        from .index.watch import refresh_due
+
+        return refresh_due(self._ingester(), every or self._watch_every)
+
+    def feeds_watch(
+        self,
+        stop: threading.Event,
+        every: float | None = None,
+        on_feed: Callable[[FeedRefresh], None] | None = None,
+    ) -> None:
+        """Keep refreshing feeds as they fall due until `stop` is set (checked between
+        feeds); `on_feed` hears about each refresh."""
+        from .index.watch import watch
+
+        watch(self._ingester(), every or self._watch_every, stop, on_feed)
+
+    @property
+    def _watch_every(self) -> float:
+        return self.settings.feeds.watch_minutes * 60
 
     # -- read -----------------------------------------------------------------------------
     def search(

@@ -34,7 +34,7 @@ from .errors import AssistantError, ConfigError, LLMError
 from .index.records import chunk_id
 from .index.store import Store
 from .sources.dates import to_epoch
-from .text import CITATION_MARK, content_words, overlap, sentence_spans
+from .text import CITATION_MARK, content_words, overlap, parse_duration, sentence_spans
 from .types import ArticleInfo, Briefing, Citation, Hit, Story
 
 PROMPT_FILE = "brief.txt"
@@ -47,17 +47,15 @@ LEAD_BONUS = 0.1
 """Added to a sentence's agreement score for being its report's first (half for second):
 a news report states its event first."""
 """Sentences of each lede considered for a summary."""
-_PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.I)
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """The start of a period: "24h", "2d", "90m", "1w" before now, or a date (its start,
     UTC) or an ISO 8601 datetime."""
     now = now or datetime.now(UTC)
-    match = _PERIOD.match(value)
-    if match:
-        return now - timedelta(seconds=float(match[1]) * _UNITS[match[2].lower()])
+    seconds = parse_duration(value)
+    if seconds is not None:
+        return now - timedelta(seconds=seconds)
     try:
         if len(value.strip()) == 10:
             day = date.fromisoformat(value.strip())

@@ -261,3 +261,27 @@ class Briefing:
 
     def to_dict(self) -> dict[str, Any]:
         return {"stories": [s.to_dict() for s in self.stories]}
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    """What importing an OPML file did."""
+
+    added: tuple[str, ...]
+    """Feeds newly subscribed."""
+    known: tuple[str, ...]
+    """Feeds that were subscribed already."""
+    skipped: tuple[Skipped, ...] = ()
+    """Outlines that could not be read, with the reason."""
+
+
+@dataclass(frozen=True)
+class FeedRefresh:
+    """One feed refreshed by `feeds watch` (or the chat's background refresh)."""
+
+    url: str
+    report: IngestReport
+    error: str | None
+    """Why the feed could not be read this time (it backs off), else None."""
+    next_due: float
+    """When it is due again (epoch seconds)."""
