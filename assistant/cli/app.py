@@ -17,10 +17,12 @@ import click
 
 from ..errors import AssistantError
 from .brief import brief
+from .chats import chats
 from .common import redact
 from .core import articles, ask, chat, ingest, model, search
 from .eval import eval_command
 from .feeds import feeds
+from .mcp import mcp_command
 
 
 @click.group(invoke_without_command=True)
@@ -35,7 +37,20 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
         ctx.invoke(chat)
 
 
-for command in (ingest, search, articles, ask, chat, model, eval_command, feeds, brief):
+COMMANDS = (
+    ingest,
+    search,
+    articles,
+    ask,
+    chat,
+    model,
+    eval_command,
+    feeds,
+    brief,
+    chats,
+    mcp_command,
+)
+for command in COMMANDS:
     cli.add_command(command)
 
 

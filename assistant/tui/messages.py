@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from ..history import ConversationInfo, SavedTurn
-    from ..types import Answer, Article, ArticleInfo, IngestReport
+    from ..types import Answer, Article, ArticleInfo, Briefing, IngestReport
 
 
 @dataclass
@@ -116,6 +116,38 @@ class ConversationLoaded(Message):
     conversation_id: int
     title: str
     turns: list[SavedTurn]
+
+
+@dataclass
+class BriefingLoaded(Message):
+    """The stories of the period asked for."""
+
+    briefing: Briefing
+
+
+@dataclass
+class BriefingFailed(Message):
+    """The briefing could not be made."""
+
+    error: str
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    """The background refresh read feeds that were due: `new` articles arrived."""
+
+    new: int
+    updated: int
+    feeds: int
+    articles: int
+
+
+@dataclass
+class ExportDone(Message):
+    """A conversation was written to `path` (None: there was nothing to export)."""
+
+    path: str | None
+    error: str | None = None
 
 
 def describe_error(exc: BaseException) -> str:
