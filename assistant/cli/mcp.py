@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import click
 
-from .common import make_assistant
+from .common import make_assistant, provider_option
 
 
 @click.command(name="mcp")
-@click.option(
-    "--provider",
-    type=click.Choice(["auto", "openai", "local", "extractive"]),
-    default=None,
-    help="Who answers `ask` and writes `brief` summaries.",
-)
+@provider_option("Who answers `ask` and writes `brief` summaries.")
 @click.pass_context
 def mcp_command(ctx: click.Context, provider: str | None) -> None:
     """Serve search, ask, articles and brief as MCP tools over stdio (for an MCP client

@@ -30,7 +30,8 @@ def _gold() -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def briefing(wire_store: Path) -> dict[str, Any]:
-    result = _cli("brief", "--since", "2d", "--json", "--provider", "extractive", data_dir=wire_store)
+    args = ("brief", "--since", "2d", "--json", "--provider", "extractive")
+    result = _cli(*args, data_dir=wire_store)
     assert result.returncode == 0, result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data

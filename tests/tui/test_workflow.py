@@ -108,7 +108,8 @@ async def test_the_chat_refreshes_feeds_in_the_background_and_says_what_arrived(
             await until(pilot, lambda: any("1 new article" in m for m in notifications(app)), 90)
             assert app.chat.status.articles == 1
             both = [*first, report("tram", "Tram line approved")]
-            server.routes["/rss.xml"] = Route(outlet_feed("planet", "Planet", both, now), etag='"b"')
+            feed = outlet_feed("planet", "Planet", both, now)
+            server.routes["/rss.xml"] = Route(feed, etag='"b"')
             await until(pilot, lambda: app.chat.status.articles == 2, timeout=90)
             assert sum("1 new article from your feeds." in m for m in notifications(app)) == 2
     finally:

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from ...text import one_line
-from .conversation import link_citations
+from .conversation import CITED_MARKDOWN_CSS, link_citations
 
 if TYPE_CHECKING:
     from ...types import Citation, Story
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 class StoryView(Vertical):
     """A story: title, outlets, summary with citation links, and the quotes."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     StoryView {
         height: auto;
         margin: 1 1 0 1;
@@ -32,17 +33,13 @@ class StoryView(Vertical):
         border-left: outer $accent;
         & > .title { text-style: bold; }
         & > .outlets { color: $text-accent; }
-        & > Markdown {
-            margin: 0;
-            padding: 0;
-            background: transparent;
-            link-color: $text-accent;
-            link-style: bold underline;
-        }
-        & > Markdown > MarkdownBlock:last-child { margin-bottom: 0; }
         & > .quotes { color: $text-muted; }
+"""
+        + CITED_MARKDOWN_CSS
+        + """
     }
     """
+    )
 
     def __init__(self, number: int, story: Story) -> None:
         super().__init__()
