@@ -7,7 +7,7 @@ the view. Keeping them in one module documents the whole worker-to-UI protocol i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -78,6 +78,8 @@ class IngestDone(Message):
 
     report: IngestReport
     articles: list[ArticleInfo]
+    coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Article id -> the other outlets that report its story."""
 
 
 @dataclass
@@ -93,6 +95,8 @@ class ArticlesLoaded(Message):
     """The index's article list, for the library."""
 
     articles: list[ArticleInfo]
+    coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Article id -> the other outlets that report its story."""
 
 
 @dataclass

@@ -128,3 +128,23 @@ def test_a_language_model_writes_summaries_that_are_checked(
     fire = next(s for s in briefing.stories if "Eastport" in s.title)
     assert "arrested" not in fire.summary and fire.citations
     assert all(CITATION_MARK.search(s) for s in sentences(fire.summary))
+
+
+def test_search_results_say_which_other_outlets_report_the_story(wire_store: Path) -> None:
+    query = "Reserve Bank raises rate to 4.5%"
+    result = _cli("search", query, "-k", "5", "--json", data_dir=wire_store)
+    assert result.returncode == 0, result.stderr
+    hits = {h["article_id"]: h for h in json.loads(result.stdout)}
+    capital = hits["https://capital.example/capital-rates"]
+    assert capital["also_reported_by"] == ["Harbour Times", "Northern Courier"]
+    text = _cli("search", "warehouse fire Eastport", "-k", "3", data_dir=wire_store)
+    assert "also reported by 1 outlet: " in " ".join(text.stdout.split())
+
+
+def test_story_of_maps_near_copies_of_one_wire_story_to_one_id(wire_store: Path) -> None:
+    store = make_assistant(wire_store).store
+    ids = [article_url(a) for a in wire_data()["articles"]]
+    stories = store.story_of(ids)
+    rates = {stories[article_url(a)] for a in wire_data()["articles"] if a["story"] == "rates"}
+    assert rates == {"https://capital.example/capital-rates"}, "the earliest report names it"
+    assert stories["https://valley.example/valley-barn"] == "https://valley.example/valley-barn"

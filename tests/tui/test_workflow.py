@@ -12,11 +12,13 @@ from typing import Any
 from servers.feed_server import FeedServer, Route
 from servers.wire import outlet_feed
 from test_tui import SIZE, assistant_on, notifications, until
-from textual.widgets import Markdown
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Markdown
 
 from assistant.tui.app import NewsApp
 from assistant.tui.screens.article import ArticleScreen
 from assistant.tui.screens.briefing import BriefingScreen
+from assistant.tui.screens.library import LibraryScreen
 from assistant.tui.widgets.conversation import AnswerView
 
 
@@ -61,6 +63,13 @@ async def test_the_briefing_screen_shows_stories_across_outlets(
         await until(pilot, lambda: app.screen is app.chat)
         await _palette(pilot, "Briefing")
         await until(pilot, lambda: isinstance(app.screen, BriefingScreen))
+        await pilot.press("ctrl+l")  # the library says who else reports a story
+        await until(pilot, lambda: isinstance(app.screen, LibraryScreen))
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 18, timeout=60)
+        titles = [str(table.get_cell_at(Coordinate(r, 0))) for r in range(table.row_count)]
+        assert sum("also reported by 2 outlets" in t for t in titles) == 6  # rates, strike
+        assert sum("also reported by 1 outlet" in t for t in titles) == 6  # fire, final, recall
 
 
 async def test_export_and_copy_the_conversation(wire_store: Path, tmp_path: Path) -> None:
