@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from assistant import Assistant  # noqa: E402
 
-BBC = REPO.parent / "shared" / "eval" / "bbc"
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared" / "eval").is_dir()), REPO)
+BBC = SHARED / "eval" / "bbc"
 
 
 def day_file(folder: Path, count: int) -> Path:

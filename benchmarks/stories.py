@@ -35,7 +35,8 @@ sys.path.insert(0, str(REPO))
 from assistant import Assistant  # noqa: E402
 from assistant.index import stories  # noqa: E402
 
-MULTIHOP = REPO.parent / "shared" / "eval" / "multihop"
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared" / "eval").is_dir()), REPO)
+MULTIHOP = SHARED / "eval" / "multihop"
 Pairs = set[frozenset[str]]
 
 
