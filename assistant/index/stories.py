@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,9 +35,9 @@ from .records import chunk_id
 WINDOW_DAYS = 3.0
 """Reports of one event are published within this many days of each other."""
 ARTICLE_WEIGHT, LEDE_WEIGHT, TITLE_WEIGHT = 0.45, 0.4, 0.15
-THRESHOLD = 0.7
+THRESHOLD = 0.58
 """Average blended similarity at which articles are one story."""
-CANDIDATE = 0.62
+CANDIDATE = 0.52
 """Pairs below this are never linked (they only bound the groups that are clustered)."""
 PAGE = 2000
 BLOCK = 1024
@@ -192,9 +193,14 @@ class StoryIndex:
         items = read_inputs(articles, chunks)
         stories = group(items)
         data = {it.id: [stories[it.id], it.source] for it in items}
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": 1, "articles": data}), encoding="utf-8")
-        os.replace(tmp, self.path)
+        fd, tmp = tempfile.mkstemp(prefix=".stories-", suffix=".json", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"version": 1, "articles": data}, handle)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def _table(self) -> dict[str, tuple[str, str | None]]:
         with self._lock:
