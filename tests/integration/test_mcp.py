@@ -72,7 +72,7 @@ def test_mcp_server_answers_the_sdk_client_over_stdio(wire_store: Path) -> None:
     ask = out["ask"]
     assert not ask["abstained"] and ask["citations"]
     assert all(c["quote"] and c["article_id"] for c in ask["citations"])
-    assert "4.5%" in ask["answer"] or "quarter" in ask["answer"]
+    assert any("rates" in c["article_id"] for c in ask["citations"]), ask
 
     titles = [a["title"] for a in out["articles"]["articles"]]
     assert out["articles"]["total"] == 2 and all("Eastport" in t for t in titles)
