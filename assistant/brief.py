@@ -42,11 +42,13 @@ SAME = 0.8
 """A sentence of another report this similar to a quoted one says the same: it is cited too."""
 NOVEL = 0.5
 """A further summary sentence shares less than this share of its words with those chosen."""
-LEDE_SENTENCES = 4
+LEDE_SENTENCES = 3
 LEAD_BONUS = 0.1
 """Added to a sentence's agreement score for being its report's first (half for second):
 a news report states its event first."""
 """Sentences of each lede considered for a summary."""
+MAX_REPORTS = 6
+"""A summary is drawn from a story's newest this-many reports (all are listed)."""
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -93,6 +95,8 @@ class Briefer:
         story_of = self.store.story_of([r.info.id for r in reports])
         for report in reports:
             groups.setdefault(story_of[report.info.id], []).append(report)
+        for members in groups.values():
+            members.sort(key=lambda r: (-r.ts, r.info.id))  # newest first
         ordered = sorted(
             groups.items(),
             key=lambda kv: (-len({r.info.source for r in kv[1]}), -max(r.ts for r in kv[1])),
@@ -101,7 +105,6 @@ class Briefer:
         use_llm = self.answerer.llm is not None
         stories = []
         for rank, (story_id, members) in enumerate(ordered):
-            members.sort(key=lambda r: (-r.ts, r.info.id))
             written = self._written(members) if use_llm and rank < self._llm_stories else None
             stories.append(written or self._quoted(story_id, members))
             stories[-1] = replace(stories[-1], id=story_id)
@@ -141,7 +144,7 @@ class Briefer:
         texts = [
             r.lede.text[s:e]
             for members in stories
-            for r in members
+            for r in members[:MAX_REPORTS]
             for s, e in self._sentences(r.lede)
         ]
         if texts:
@@ -149,7 +152,7 @@ class Briefer:
 
     # -- quoting ------------------------------------------------------------------------
     def _quoted(self, story_id: str, members: list[_Report]) -> Story:
-        hits = [r.lede for r in members]
+        hits = [r.lede for r in members[:MAX_REPORTS]]
         spans = [self._sentences(h) or [(0, len(h.text))] for h in hits]
         flat = [(j, s, e) for j, sp in enumerate(spans) for s, e in sp]
         texts = [hits[j].text[s:e] for j, s, e in flat]
@@ -213,7 +216,7 @@ class Briefer:
         """A summary the model writes, or None when it fails or is not backed."""
         llm = self.answerer.llm
         assert llm is not None
-        hits = [r.lede for r in members[:6]]
+        hits = [r.lede for r in members[:MAX_REPORTS]]
         texts = [" ".join(h.text[s:e] for s, e in self._sentences(h)[:3]) for h in hits]
         prompt = fill(
             self._prompt(), sources=format_sources(hits, texts), today=date.today().isoformat()
