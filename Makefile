@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python benchmarks/prompt_speed.py
 	$(BIN)/python benchmarks/warm_up.py
 	$(BIN)/python benchmarks/tui_startup.py
+	$(BIN)/python benchmarks/brief.py
+	$(BIN)/python benchmarks/stories.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -124,6 +124,17 @@ class FeedSettings(_Section):
     """Feeds (and linked article pages) fetched at the same time."""
     user_agent: str = "news-assistant/0.1 (+feeds)"
     """The User-Agent header sent with every request."""
+    watch_minutes: Annotated[float, Field(gt=0)] = 30.0
+    """How often `assistant feeds watch` and the chat refresh each feed (minutes), unless
+    the feed asks for less (Cache-Control, Retry-After) or keeps failing (backing off)."""
+
+
+class BriefSettings(_Section):
+    llm_stories: int = Field(8, ge=0, le=200)
+    """With a language model, the first this-many stories of a briefing are summarised by
+    it; the rest (and every story with the extractive provider) quote their articles."""
+    max_sentences: int = Field(3, ge=1, le=3)
+    """Longest summary of a story, in sentences."""
 
 
 class Settings(BaseSettings):
@@ -143,6 +154,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     feeds: FeedSettings = FeedSettings()
+    brief: BriefSettings = BriefSettings()
     config_path: str = ""
     """The TOML file these settings were read from (set by `load_config`)."""
 

@@ -1,7 +1,8 @@
 """Saved conversations: a small SQLite file in the assistant's data dir.
 
 The chat keeps every finished answer (text and citations) so a conversation can be listed,
-resumed with its sources, or deleted later. Each call opens its own connection, so any
+resumed with its sources, exported (Markdown with the sources' quotes, or JSON), or deleted
+later. Each call opens its own connection, so any
 worker thread may use the store. No UI: the TUI and the CLI both read it through
 `Assistant.history`.
 """
@@ -16,6 +17,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .text import one_line
 from .types import Answer, Citation
 
 FILE_NAME = "conversations.sqlite"
@@ -139,3 +141,59 @@ class ConversationStore:
     def delete(self, conversation_id: int) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def info(self, conversation_id: int) -> ConversationInfo | None:
+        """One conversation's title, last update and number of turns (None: no such one)."""
+        return next((c for c in self.recent() if c.id == conversation_id), None)
+
+    def export(self, conversation_id: int, fmt: str = "md") -> str:
+        """The conversation as Markdown (`md`: questions, answers, sources with quotes) or
+        JSON (`json`); KeyError when there is no such conversation."""
+        info = self.info(conversation_id)
+        if info is None:
+            raise KeyError(conversation_id)
+        turns = self.turns(conversation_id)
+        if fmt == "json":
+            return json.dumps(conversation_dict(info, turns), indent=2, ensure_ascii=False)
+        return conversation_markdown(info.title, turns)
+
+
+def conversation_dict(info: ConversationInfo, turns: list[SavedTurn]) -> dict[str, object]:
+    """A conversation as plain data: its title, when it was updated, every turn."""
+    return {
+        "id": info.id,
+        "title": info.title,
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(info.updated)),
+        "turns": [
+            {
+                "question": t.question,
+                "answer": t.answer,
+                "partial": t.partial,
+                "citations": [c.to_dict() for c in t.citations],
+            }
+            for t in turns
+        ],
+    }
+
+
+def turn_markdown(turn: SavedTurn, heading: str = "##") -> str:
+    """One question and its answer in Markdown, with its sources and their quotes."""
+    lines = [f"{heading} {one_line(turn.question)}", "", turn.answer.strip()]
+    if turn.partial:
+        lines += ["", "*(incomplete answer)*"]
+    if turn.citations:
+        lines += ["", "**Sources**", ""]
+    for c in turn.citations:
+        where = " · ".join(x for x in (c.source, c.published, f"`{c.article_id}`") if x)
+        link = f" <{c.url}>" if c.url else ""
+        lines.append(f"[{c.n}] **{one_line(c.title or c.article_id)}**: {where}{link}")
+        lines.append(f"> {one_line(c.quote)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_markdown(title: str, turns: list[SavedTurn]) -> str:
+    """A whole conversation in Markdown: a title, then each turn with its sources."""
+    asked = "1 question" if len(turns) == 1 else f"{len(turns)} questions"
+    head = f"# {one_line(title)}\n\n*A conversation with the news assistant, {asked}.*\n"
+    return "\n".join([head, *(turn_markdown(t) for t in turns)])

@@ -110,3 +110,13 @@ def one_line(text: str) -> str:
 def strip_citations(text: str) -> str:
     """`text` without its final citation markers: "jets [1]." -> "jets."."""
     return re.sub(r"[ \t]*\[\d{1,3}\]", "", text)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: str) -> float | None:
+    """ "90s", "30m", "24h", "2d", "1w" in seconds; None when `value` is not one."""
+    match = _DURATION.match(value)
+    return float(match[1]) * _SECONDS[match[2].lower()] if match else None

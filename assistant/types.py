@@ -245,3 +245,70 @@ class Answer:
             "error": self.error,
             "dropped_markers": self.dropped_markers,
         }
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event as the period's articles tell it: several outlets' reports are one story."""
+
+    id: str
+    """The id of the story's earliest article (stable as later reports join)."""
+    title: str
+    summary: str
+    """1-3 sentences, each ending with the [n] markers of the articles it comes from."""
+    articles: tuple[str, ...]
+    """Article ids, newest first."""
+    sources: tuple[str, ...]
+    """The outlets that carry it."""
+    citations: tuple[Citation, ...]
+    latest: str | None = None
+    """When its newest article was published (ISO 8601)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "summary": self.summary,
+            "articles": list(self.articles),
+            "sources": list(self.sources),
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What happened in a period: its stories, most outlets first, then most recent."""
+
+    stories: tuple[Story, ...]
+    since: str
+    """The start of the period (ISO 8601, UTC)."""
+    articles: int
+    """Articles published in the period."""
+    provider: str
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stories": [s.to_dict() for s in self.stories]}
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    """What importing an OPML file did."""
+
+    added: tuple[str, ...]
+    """Feeds newly subscribed."""
+    known: tuple[str, ...]
+    """Feeds that were subscribed already."""
+    skipped: tuple[Skipped, ...] = ()
+    """Outlines that could not be read, with the reason."""
+
+
+@dataclass(frozen=True)
+class FeedRefresh:
+    """One feed refreshed by `feeds watch` (or the chat's background refresh)."""
+
+    url: str
+    report: IngestReport
+    error: str | None
+    """Why the feed could not be read this time (it backs off), else None."""
+    next_due: float
+    """When it is due again (epoch seconds)."""

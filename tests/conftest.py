@@ -168,3 +168,25 @@ def seed_text(seed_dir: Path) -> str:
     article = make_assistant(seed_dir).article(SEED_ID)
     assert article is not None
     return article.text
+
+
+@pytest.fixture(scope="session")
+def wire_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the wire-story set, read from its four outlets' feeds on
+    127.0.0.1 (`feeds add` each, then one refresh); the server is gone afterwards."""
+    from servers.feed_server import FeedServer
+    from servers.wire import serve_wire
+
+    data_dir = tmp_path_factory.mktemp("wire-store")
+    server = FeedServer().start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            scrub_environment(mp, data_dir)
+            bot = make_assistant(data_dir)
+            for url in serve_wire(server):
+                bot.feeds_add(url)
+            report = bot.feeds_refresh()
+    finally:
+        server.stop()
+    assert report.added == 18 and not report.skipped, report
+    return data_dir

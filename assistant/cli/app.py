@@ -16,11 +16,14 @@ from typing import Any
 import click
 
 from ..errors import AssistantError
+from .brief import brief
+from .chats import chats
 from .common import redact
 from .core import articles, ask, chat, ingest, model, search
 from .eval import eval_command
 from .feeds import feeds
 from .index import index
+from .mcp import mcp_command
 
 
 @click.group(invoke_without_command=True)
@@ -35,7 +38,21 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
         ctx.invoke(chat)
 
 
-for command in (ingest, search, articles, ask, chat, model, eval_command, feeds, index):
+COMMANDS = (
+    ingest,
+    search,
+    articles,
+    ask,
+    chat,
+    model,
+    eval_command,
+    feeds,
+    brief,
+    chats,
+    mcp_command,
+    index,
+)
+for command in COMMANDS:
     cli.add_command(command)
 
 

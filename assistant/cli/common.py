@@ -117,3 +117,13 @@ def redact(message: str) -> str:
     """An error message never shows the API key, whatever a library put in it."""
     key = os.environ.get("OPENAI_API_KEY", "")
     return message.replace(key, "***") if len(key) >= 8 else message
+
+
+def provider_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `--provider` option: who answers (or writes), default `llm.provider`."""
+    return click.option(
+        "--provider",
+        type=click.Choice(["auto", "openai", "local", "extractive"]),
+        default=None,
+        help=help_text,
+    )

@@ -58,8 +58,9 @@ def search(
     """Show the passages that best match QUERY."""
     bot = make_assistant(ctx, retrieval__mode=mode)
     hits = bot.search(query, k, source=source, since=since, until=until)
+    others = bot.coverage([h.article_id for h in hits])  # the same story, other outlets
     if as_json:
-        echo_json([h.to_dict() for h in hits])
+        echo_json([{**h.to_dict(), "also_reported_by": list(others[h.article_id])} for h in hits])
         return
     from rich.console import Console
     from rich.text import Text
@@ -72,6 +73,10 @@ def search(
         head.append(clean(hit.title or hit.article_id), style="bold")
         meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
         head.append(f"  {clean(meta)}  score {hit.score:.3f}", style="dim")
+        if others[hit.article_id]:
+            also = others[hit.article_id]
+            head.append(f"\n   also reported by {len(also)} outlet{'s' * (len(also) > 1)}: ")
+            head.append(clean(", ".join(also)), style="cyan")
         console.print(head)
         console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
 

@@ -84,6 +84,7 @@ def ingest_articles(
         total = len(todo)
         notify(Progress("embedding", 0, total))
         done = 0
+        changed = False
         group: list[tuple[Article, str, str, list[Chunk]]] = []
         group_chunks = 0
         for index, (article, chash, thash) in enumerate(todo):
@@ -100,6 +101,7 @@ def ingest_articles(
                     offset += len(cs)
                     report["updated" if art.id in stored else "added"] += 1
                 store.write_articles(items)
+                changed = True
                 report["chunks"] += len(texts)
                 done += len(group)
                 notify(Progress("embedding", done, total, group[-1][0].id))
@@ -108,7 +110,12 @@ def ingest_articles(
             gone = list(prune_ids(seen))
             store.delete_articles(gone)
             report["removed"] = len(gone)
+            changed = changed or bool(gone)
         store.refresh(force=True)  # a keyword index left behind by a crash catches up
+        if changed or not store.stories.exists():
+            notify(Progress("stories", 0, 1))
+            store.rebuild_stories()
+            notify(Progress("stories", 1, 1))
     return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)
 
 

@@ -38,6 +38,7 @@ from .records import (
     where,
 )
 from .state import Lease, Pending, Snapshot, StoreState
+from .stories import StoryIndex
 from .sync import KeywordSync, keyword_doc, pages
 
 FRESH_FOR = 0.05
@@ -99,6 +100,7 @@ class Store:
             raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from None
         self.state = StoreState(self.state_col, self.where, lease_seconds)
         self.keyword_index = KeywordIndex(data_dir / f"{collection}_keyword")
+        self.stories = StoryIndex(data_dir / f"{collection}_stories.json")
         self.sync = KeywordSync(
             self.chunks, self.articles_col, self.state, self.keyword_index, self.notify
         )
@@ -297,6 +299,18 @@ class Store:
         """The vector store and the keyword index compared, passage by passage."""
         self.refresh()
         return self.sync.inspect(self._snapshot())
+
+    def rebuild_stories(self) -> None:
+        """Group every article into stories afresh (`stories.py`); called after an ingest."""
+        self.stories.rebuild(self.articles_col, self.chunks)
+
+    def story_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """article id -> story id: articles that report the same event share one (an
+        article not grouped yet is a story of its own). An index that has never been
+        grouped is grouped now."""
+        if not self.stories.exists() and self.articles_col.count():
+            self.rebuild_stories()
+        return self.stories.story_of(article_ids)
 
     # -- reads ----------------------------------------------------------------------------
 

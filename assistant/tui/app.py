@@ -21,6 +21,8 @@ from textual.worker import Worker
 from ..text import clean
 from .messages import (
     ArticlesCounted,
+    ExportDone,
+    FeedsRefreshed,
     IndexFailed,
     IndexOpened,
     IngestDone,
@@ -48,6 +50,7 @@ class NewsApp(App[None]):
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+o", "conversations", "Chats"),
         Binding("ctrl+l", "library", "Library"),
+        Binding("ctrl+b", "briefing", "Briefing"),
         Binding("ctrl+t", "toggle_dark", "Theme"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -102,6 +105,8 @@ class NewsApp(App[None]):
         if not message.articles:
             self.notify("The index is empty: open the Library (ctrl+l) to ingest articles.")
         self.set_interval(RECOUNT_SECONDS, self.recount)
+        every = self.assistant.settings.feeds.watch_minutes * 60
+        self.set_interval(min(max(every / 4, 0.5), 60.0), self.refresh_due_feeds)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def recount(self) -> None:
@@ -114,6 +119,31 @@ class NewsApp(App[None]):
 
     def on_articles_counted(self, message: ArticlesCounted) -> None:
         self.chat.status.articles = message.articles
+
+    # -- feeds, on the watch schedule -----------------------------------------------------
+    def refresh_due_feeds(self) -> None:
+        """Each tick: refresh the feeds that are due (`feeds watch`'s schedule), unless a
+        refresh is still running."""
+        if not any(w.group == "feeds" and not w.is_finished for w in self.workers):
+            self.feeds_worker()
+
+    @work(thread=True, exit_on_error=False, group="feeds")
+    def feeds_worker(self) -> None:
+        if not self.assistant.feeds_list():
+            return
+        done = self.assistant.feeds_refresh_due()
+        new = sum(r.report.added for r in done)
+        updated = sum(r.report.updated for r in done)
+        if new or updated:
+            articles = self.assistant.counts()[0]
+            self.post_message(FeedsRefreshed(new, updated, len(done), articles))
+
+    def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
+        self.chat.status.articles = message.articles
+        said = f"{message.new} new article{'s' if message.new != 1 else ''}"
+        if message.updated:
+            said += f", {message.updated} updated"
+        self.notify(f"{said} from your feeds.", title="Feeds refreshed")
 
     def on_index_failed(self, message: IndexFailed) -> None:
         self.notify(message.error, title="Cannot open the index", severity="error", markup=False)
@@ -166,6 +196,52 @@ class NewsApp(App[None]):
         assert self._library is not None
         self._library.start_refresh()
 
+    def action_briefing(self) -> None:
+        from .screens.briefing import BriefingScreen
+
+        self._back_to_chat()
+        self.push_screen(BriefingScreen(self.assistant))
+
+    # -- conversations out ----------------------------------------------------------------
+    def action_export_conversation(self) -> None:
+        """Write the open conversation to Markdown (with its sources and quotes)."""
+        conversation_id = self.chat.conversation_id
+        if conversation_id is None:
+            self.notify("Nothing to export yet: ask a question first.")
+            return
+        self.export_worker(conversation_id)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def export_worker(self, conversation_id: int) -> None:
+        folder = self.assistant.settings.data_path / "exports"
+        path = folder / f"conversation-{conversation_id}.md"
+        try:
+            markdown = self.conversations.export(conversation_id, "md")
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(markdown, encoding="utf-8")
+        except (OSError, KeyError) as exc:
+            self.post_message(ExportDone(None, describe_error(exc)))
+            return
+        self.post_message(ExportDone(str(path)))
+
+    def on_export_done(self, message: ExportDone) -> None:
+        if message.path is None:
+            self.notify(f"Export failed: {message.error}", severity="error", markup=False)
+        else:
+            self.notify(f"Exported to {message.path}", title="Conversation", markup=False)
+
+    def action_copy_answer(self) -> None:
+        """Copy the latest answer, with its sources and quotes, as Markdown."""
+        from ..history import SavedTurn, turn_markdown
+
+        latest = self.chat.latest_answer()
+        if latest is None:
+            self.notify("No answer to copy yet.")
+            return
+        question, answer = latest
+        self.copy_to_clipboard(turn_markdown(SavedTurn(question, answer.text, answer.citations)))
+        self.notify("The latest answer and its sources are on the clipboard.", timeout=3)
+
     def action_toggle_dark(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
@@ -185,6 +261,19 @@ class NewsApp(App[None]):
         )
         yield SystemCommand(
             "Refresh feeds", "Fetch what is new in the subscribed feeds", self.action_refresh_feeds
+        )
+        yield SystemCommand(
+            "Briefing", "What happened today, story by story, with citations", self.action_briefing
+        )
+        yield SystemCommand(
+            "Export conversation",
+            "Write the open conversation to Markdown with its sources and quotes",
+            self.action_export_conversation,
+        )
+        yield SystemCommand(
+            "Copy latest answer",
+            "Copy the latest answer with its sources (Markdown)",
+            self.action_copy_answer,
         )
         yield SystemCommand(
             "Light/dark theme",

@@ -7,7 +7,7 @@ the view. Keeping them in one module documents the whole worker-to-UI protocol i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from ..history import ConversationInfo, SavedTurn
-    from ..types import Answer, Article, ArticleInfo, IngestReport
+    from ..types import Answer, Article, ArticleInfo, Briefing, IngestReport
 
 
 @dataclass
@@ -88,6 +88,8 @@ class IngestDone(Message):
 
     report: IngestReport
     articles: list[ArticleInfo]
+    coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Article id -> the other outlets that report its story."""
 
 
 @dataclass
@@ -103,6 +105,8 @@ class ArticlesLoaded(Message):
     """The index's article list, for the library."""
 
     articles: list[ArticleInfo]
+    coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Article id -> the other outlets that report its story."""
 
 
 @dataclass
@@ -126,6 +130,38 @@ class ConversationLoaded(Message):
     conversation_id: int
     title: str
     turns: list[SavedTurn]
+
+
+@dataclass
+class BriefingLoaded(Message):
+    """The stories of the period asked for."""
+
+    briefing: Briefing
+
+
+@dataclass
+class BriefingFailed(Message):
+    """The briefing could not be made."""
+
+    error: str
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    """The background refresh read feeds that were due: `new` articles arrived."""
+
+    new: int
+    updated: int
+    feeds: int
+    articles: int
+
+
+@dataclass
+class ExportDone(Message):
+    """A conversation was written to `path` (None: there was nothing to export)."""
+
+    path: str | None
+    error: str | None = None
 
 
 def describe_error(exc: BaseException) -> str:

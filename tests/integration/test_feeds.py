@@ -8,19 +8,16 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant
+from servers.feed_server import FeedServer, Route
 
 from assistant import Assistant
 from assistant.errors import SourceError
@@ -31,82 +28,6 @@ from assistant.types import Filters
 
 TODAY = date.today()
 LONG_AGO = "Mon, 04 Mar 2019 09:00:00 +0000"
-
-
-@dataclass
-class Route:
-    body: bytes = b""
-    content_type: str = "application/rss+xml; charset=utf-8"
-    status: int = 200
-    etag: str | None = None
-    last_modified: str | None = None
-    delay: float = 0.0
-    location: str | None = None
-
-
-class FeedServer:
-    """A threaded HTTP server with mutable routes that counts and records every request."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.hits: Counter[str] = Counter()
-        self.conditional: Counter[str] = Counter()
-        self.not_modified: Counter[str] = Counter()
-        self.agents: set[str] = set()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                path = self.path
-                server.hits[path] += 1
-                server.agents.add(self.headers.get("User-Agent", ""))
-                route = server.routes.get(path)
-                if route is None:
-                    self._send(404, b"not found", "text/plain")
-                    return
-                if route.delay:
-                    time.sleep(route.delay)
-                inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-                if inm or ims:
-                    server.conditional[path] += 1
-                if (route.etag and inm == route.etag) or (
-                    route.last_modified and not route.etag and ims == route.last_modified
-                ):
-                    server.not_modified[path] += 1
-                    self._send(304, b"", None)
-                    return
-                headers = {"ETag": route.etag, "Last-Modified": route.last_modified}
-                headers["Location"] = route.location
-                self._send(route.status, route.body, route.content_type, headers)
-
-            def _send(
-                self, status: int, body: bytes, ctype: str | None, headers: Any = None
-            ) -> None:
-                self.send_response(status)
-                if ctype:
-                    self.send_header("Content-Type", ctype)
-                for name, value in (headers or {}).items():
-                    if value:
-                        self.send_header(name, value)
-                if status != 304:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if status != 304:
-                    self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.handle_error = lambda *a: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ...errors import SourceError
 from ...types import Article, Skipped
 from .parse import Outcome, Pending, Response, page_article, read_body
-from .subscriptions import check_url, load_state, now_iso, update_state
+from .schedule import checked, failed, max_age_seconds, retry_after_seconds
+from .subscriptions import check_url, load_state, update_state
 
 if TYPE_CHECKING:
     import httpx
@@ -81,7 +82,12 @@ class FetchResult:
 
 
 class _FetchError(Exception):
-    """A URL could not be fetched; the message is the reason shown to the user."""
+    """A URL could not be fetched; the message is the reason shown to the user, and
+    `retry_after` the seconds the server asked to wait (Retry-After), when it did."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 # -- fetching ------------------------------------------------------------------------------
@@ -144,6 +150,8 @@ def fetch(
         result.entries.update(outcome.entries)
         if outcome.http is not None:
             result.urls[url] = outcome.http
+        elif outcome.failure is not None:
+            result.urls[url] = outcome.failure
     for item, page in zip(pending, pages, strict=True):
         if isinstance(page, Skipped):
             result.skipped.append(page)
@@ -152,6 +160,24 @@ def fetch(
         fallback = page.metadata.get("content") == "summary"
         result.entries[page.id] = {"updated": item.updated, "fallback": fallback}
     return result
+
+
+def fetch_one(url: str, options: FetchOptions) -> Response:
+    """GET one http(s) URL under the same caps as a refresh; SourceError with the reason."""
+    import httpx
+
+    url = check_url(url)
+    headers = {"User-Agent": options.user_agent, "Accept": ACCEPT}
+    with httpx.Client(
+        timeout=options.timeout,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers=headers,
+    ) as client:
+        try:
+            return _get(client, url, options, {})
+        except _FetchError as exc:
+            raise SourceError(f"cannot read {url}: {exc}") from None
 
 
 def _run_all(
@@ -183,14 +209,19 @@ def _read_source(
         response = _get(client, url, options, conditional)
         if response.status == 304:
             outcome.unchanged = len(entries)
-            outcome.http = {**previous, "checked": now_iso()}
+            outcome.http = checked(previous)
+            if response.max_age is not None:
+                outcome.http["max_age"] = response.max_age
             return outcome
         title = read_body(url, response, state, known, outcome)
     except (_FetchError, SourceError) as exc:
         outcome.skipped.append(Skipped(url, str(exc)))
+        outcome.failure = failed(previous, str(exc), getattr(exc, "retry_after", None))
         return outcome
     except Exception as exc:  # a parser failing in an unforeseen way must not stop the rest
-        outcome.skipped.append(Skipped(url, f"unexpected {type(exc).__name__}: {exc}"))
+        reason = f"unexpected {type(exc).__name__}: {exc}"
+        outcome.skipped.append(Skipped(url, reason))
+        outcome.failure = failed(previous, reason, None)
         return outcome
     ids = list(
         dict.fromkeys(
@@ -203,8 +234,9 @@ def _read_source(
         "etag": response.etag,
         "last_modified": response.last_modified,
         "title": title,
-        "checked": now_iso(),
         "entries": ids,
+        "max_age": response.max_age,
+        **checked({}),
     }
     return outcome
 
@@ -248,7 +280,10 @@ def _get(
             if status == 304 and headers:
                 body = b""
             elif not 200 <= status < 300:
-                raise _FetchError(f"HTTP {status} {response.reason_phrase}".strip())
+                raise _FetchError(
+                    f"HTTP {status} {response.reason_phrase}".strip(),
+                    retry_after_seconds(response.headers.get("retry-after")),
+                )
             else:
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > options.max_bytes:
@@ -271,6 +306,7 @@ def _get(
                 body=body,
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
+                max_age=max_age_seconds(response.headers.get("cache-control")),
             )
     except httpx.TimeoutException:
         raise _FetchError(f"timed out after {options.timeout:g} s") from None

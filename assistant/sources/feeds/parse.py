@@ -55,6 +55,8 @@ class Outcome:
     unchanged: int = 0
     http: dict[str, Any] | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failure: dict[str, Any] | None = None
+    """The URL's state after a failed fetch (its failures counted, for backing off)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Response:
     body: bytes
     etag: str | None
     last_modified: str | None
+    max_age: float | None = None
+    """Seconds the server says the document stays fresh (Cache-Control max-age)."""
 
 
 def read_body(
@@ -79,8 +83,8 @@ def read_body(
     if not response.body.strip():
         raise SourceError("empty response")
     head = response.body[:2048]
-    looks_like_feed = bool(_FEED_ROOT.match(head))
-    if response.content_type in HTML_TYPES and not looks_like_feed:
+    feed_like = looks_like_feed(head)
+    if response.content_type in HTML_TYPES and not feed_like:
         page = page_article(response, article_id=url)
         outcome.articles.append(page)
         return page.title
@@ -95,7 +99,7 @@ def read_body(
         if not parsed.entries and parsed.get("bozo"):
             raise SourceError(f"malformed feed ({_bozo_reason(parsed)})")
         return _read_feed(url, parsed, state, known, outcome)
-    if response.content_type in FEED_TYPES or looks_like_feed or head.lstrip().startswith(b"<?xml"):
+    if response.content_type in FEED_TYPES or feed_like or head.lstrip().startswith(b"<?xml"):
         reason = _bozo_reason(parsed) if parsed.get("bozo") else "no feed entries found"
         raise SourceError(f"malformed feed ({reason})")
     if b"<html" in head.lower() or b"<body" in head.lower() or b"<p" in head.lower():
@@ -170,7 +174,7 @@ def _read_feed(
 # -- text ----------------------------------------------------------------------------------
 def page_article(response: Response, *, article_id: str) -> Article:
     """A fetched web page as one article (its URL and host fill in what the page lacks)."""
-    article = parse_html(_decode(response), article_id=article_id, path=article_id)
+    article = parse_html(decode(response), article_id=article_id, path=article_id)
     return replace(
         article,
         url=article.url or response.url,
@@ -232,7 +236,13 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(line for line in lines if line and line != "-")
 
 
-def _decode(response: Response) -> str:
+def looks_like_feed(body: bytes) -> bool:
+    """Whether a document starts like RSS, Atom or RDF, whatever its content type says."""
+    return bool(_FEED_ROOT.match(body[:2048]))
+
+
+def decode(response: Response) -> str:
+    """The text of a fetched page: its declared charset, its <meta> charset, else UTF-8."""
     body = response.body
     candidates = [response.charset] if response.charset else []
     meta = _META_CHARSET.search(body[:4096])

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -41,6 +41,8 @@ class Subscription:
     title: str | None = None
     checked: str | None = None
     entries: int = 0
+    folder: str | None = None
+    """The reader's folder it was imported from ("News/World"), kept for export."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,24 +77,37 @@ def list_feeds(data_dir: Path) -> list[Subscription]:
             Subscription(
                 url=sub["url"],
                 added=sub.get("added", ""),
-                title=info.get("title"),
+                title=info.get("title") or sub.get("title"),
                 checked=info.get("checked"),
                 entries=len(info.get("entries", ())),
+                folder=sub.get("folder"),
             )
         )
     return out
 
 
-def add_feed(data_dir: Path, url: str) -> bool:
-    """Subscribe to `url`; False when it already was. Nothing is fetched until a refresh."""
-    url = check_url(url)
-    added = False
+def add_feed(
+    data_dir: Path, url: str, *, title: str | None = None, folder: str | None = None
+) -> bool:
+    """Subscribe to `url`; False when it already was. Nothing is fetched until a refresh.
+    `title` and `folder` (from an OPML file) are kept until a refresh names the feed."""
+    return add_feeds(data_dir, [(url, title, folder)])[0]
+
+
+def add_feeds(data_dir: Path, feeds: Sequence[tuple[str, str | None, str | None]]) -> list[bool]:
+    """Subscribe to each (url, title, folder) in one write; for each, whether it was new."""
+    urls = [check_url(url) for url, _, _ in feeds]
+    added: list[bool] = []
 
     def apply(state: dict[str, Any]) -> None:
-        nonlocal added
-        if all(sub["url"] != url for sub in state["subscriptions"]):
-            state["subscriptions"].append({"url": url, "added": now_iso()})
-            added = True
+        known = {sub["url"] for sub in state["subscriptions"]}
+        for url, (_, title, folder) in zip(urls, feeds, strict=True):
+            added.append(url not in known)
+            if url in known:
+                continue
+            known.add(url)
+            record = {"url": url, "added": now_iso(), "title": title, "folder": folder}
+            state["subscriptions"].append({k: v for k, v in record.items() if v})
 
     update_state(data_dir, apply)
     return added

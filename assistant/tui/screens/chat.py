@@ -306,6 +306,16 @@ class ChatScreen(Screen[None]):
         else:
             self.notify(error, title="Something went wrong", severity="error", markup=False)
 
+    def latest_answer(self) -> tuple[str, AnswerView] | None:
+        """The latest finished answer on screen and the question it answers."""
+        views = [w for w in self.conversation.children if isinstance(w, QuestionView | AnswerView)]
+        for i in range(len(views) - 1, 0, -1):
+            view, before = views[i], views[i - 1]
+            if isinstance(view, AnswerView) and view.text and isinstance(before, QuestionView):
+                if view is not self._answering:
+                    return before.question, view
+        return None
+
     # -- conversations --------------------------------------------------------------------
     async def new_conversation(self) -> None:
         await self.action_cancel()

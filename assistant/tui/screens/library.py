@@ -78,6 +78,8 @@ class LibraryScreen(Screen[None]):
         super().__init__()
         self.assistant = assistant
         self.articles: list[ArticleInfo] = []
+        self.coverage: dict[str, tuple[str, ...]] = {}
+        """Article id -> the other outlets that report its story."""
         self.focus_on: str | None = None
         """The id of the widget to focus when the screen is shown next."""
 
@@ -116,13 +118,16 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load(self) -> None:
-        self.post_message(ArticlesLoaded(self.assistant.articles()))
+        articles = self.assistant.articles()
+        coverage = self.assistant.coverage([a.id for a in articles])
+        self.post_message(ArticlesLoaded(articles, coverage))
 
     def on_articles_loaded(self, message: ArticlesLoaded) -> None:
-        self.show(message.articles)
+        self.show(message.articles, message.coverage)
 
-    def show(self, articles: Sequence[ArticleInfo]) -> None:
+    def show(self, articles: Sequence[ArticleInfo], coverage: dict[str, tuple[str, ...]]) -> None:
         self.articles = list(articles)
+        self.coverage = coverage
         self.refilter()
 
     @on(Input.Changed, "#filter")
@@ -133,8 +138,12 @@ class LibraryScreen(Screen[None]):
         shown = [a for a in reversed(self.articles) if not needle or matches(a, needle)]
         table.clear()
         for info in shown:
+            title = Text(clean(info.title or info.id), no_wrap=True, overflow="ellipsis")
+            others = len(self.coverage.get(info.id, ()))
+            if others:
+                title.append(f"  also reported by {others} outlet{'s' * (others > 1)}", "dim")
             table.add_row(
-                Text(clean(info.title or info.id), no_wrap=True, overflow="ellipsis"),
+                title,
                 Text(clean(info.source or "")),
                 Text(clean(info.published or "")[:10]),
                 Text(str(info.chunks), justify="right"),
@@ -199,10 +208,11 @@ class LibraryScreen(Screen[None]):
             else:
                 report = self.assistant.ingest(path, progress=progress)
             articles = self.assistant.articles()
+            coverage = self.assistant.coverage([a.id for a in articles])
         except Exception as exc:  # shown as a notification; the screen stays usable
             self.post_message(IngestFailed(path or "feeds", str(exc) or type(exc).__name__))
             return
-        self.post_message(IngestDone(report, articles))
+        self.post_message(IngestDone(report, articles, coverage))
 
     def on_ingest_progress(self, message: IngestProgress) -> None:
         bar = self.query_one(ProgressBar)
@@ -215,7 +225,7 @@ class LibraryScreen(Screen[None]):
         self.set_busy(False)
         self.query_one("#summary", Label).update(Text(clean(summary(message.report))))
         self.query_one("#path", Input).value = ""
-        self.show(message.articles)
+        self.show(message.articles, message.coverage)
         if not message.report.ok:
             self.notify("Nothing could be read from that path.", severity="error")
 

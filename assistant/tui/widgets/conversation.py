@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from ...types import Citation
 
 CITE_SCHEME = "cite:"
+CITED_MARKDOWN_CSS = """
+        & > Markdown {
+            margin: 0;
+            padding: 0;
+            background: transparent;
+            link-color: $text-accent;
+            link-style: bold underline;
+        }
+        & > Markdown > MarkdownBlock:last-child { margin-bottom: 0; }
+"""
+"""The CSS of markdown with citation links inside a view (answers, briefing stories)."""
 
 
 def link_citations(text: str) -> str:
@@ -60,27 +71,23 @@ class QuestionView(Vertical):
 class AnswerView(Vertical):
     """An answer: streamed markdown, then the verified text with its citations."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     AnswerView {
         height: auto;
         margin: 1 1 0 1;
         padding: 0 1;
         border-left: outer $success;
         & > .who { color: $text-success; text-style: bold; }
-        & > Markdown {
-            margin: 0;
-            padding: 0;
-            background: transparent;
-            link-color: $text-accent;
-            link-style: bold underline;
-        }
-        & > Markdown > MarkdownBlock:last-child { margin-bottom: 0; }
-        & > .note { color: $text-muted; text-style: italic; }
+"""
+        + CITED_MARKDOWN_CSS
+        + """        & > .note { color: $text-muted; text-style: italic; }
         & > .note.-empty { display: none; }
         &.-cancelled { border-left: outer $warning; }
         &.-cancelled > Markdown { opacity: 70%; }
     }
     """
+    )
 
     def __init__(
         self, text: str = "", citations: tuple[Citation, ...] = (), note: str = ""
