@@ -28,6 +28,7 @@ from .models.llm import make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
 from .retrieve.search import Retriever
 from .sources import feeds
+from .text import valid_text
 from .types import (
     Answer,
     Article,
@@ -165,7 +166,7 @@ class Assistant:
     ) -> list[Hit]:
         """The `k` best passages for `query`, optionally from one source and date range."""
         filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
-        return self.retriever.search(query, k or self.settings.retrieval.k, filters)
+        return self.retriever.search(valid_text(query), k or self.settings.retrieval.k, filters)
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article (without its text), oldest first."""

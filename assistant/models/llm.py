@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ..config import LLMSettings
 from ..errors import LLMError
+from ..text import valid_text
 from .local import MODEL_NAME, local_available, model_file
 
 Message = dict[str, str]
@@ -43,6 +44,11 @@ class LLM(Protocol):
 
     def prime(self, messages: Sequence[Message]) -> None:
         """Prepare for prompts that start like `messages`, if that is free."""
+
+
+def valid_messages(messages: Sequence[Message]) -> list[Message]:
+    """`messages` as they may leave for a model: text UTF-8 can encode (see `valid_text`)."""
+    return [{key: valid_text(value) for key, value in m.items()} for m in messages]
 
 
 def resolve_provider(settings: LLMSettings) -> str:
@@ -112,7 +118,7 @@ class OpenAIChat:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
-                messages=list(messages),  # type: ignore[arg-type]
+                messages=valid_messages(messages),  # type: ignore[arg-type]
                 stream=True,
                 max_tokens=max_tokens,
                 temperature=temperature,
@@ -123,7 +129,7 @@ class OpenAIChat:
                 choice = event.choices[0]
                 if choice.finish_reason is not None:
                     finished = True
-                delta = choice.delta.content
+                delta = valid_text(choice.delta.content or "")  # a reply is outside text
                 if delta:
                     got += delta
                     yield delta
@@ -224,14 +230,14 @@ class LocalLlama:
         with _LOCAL_LOCK:
             try:
                 chunks = self._llama.create_chat_completion(
-                    messages=list(messages),
+                    messages=valid_messages(messages),
                     stream=True,
                     max_tokens=max_tokens,
                     temperature=temperature,
                     repeat_penalty=1.05,
                 )
                 for chunk in chunks:
-                    delta = chunk["choices"][0]["delta"].get("content")
+                    delta = valid_text(chunk["choices"][0]["delta"].get("content") or "")
                     if delta:
                         yield delta
             except ValueError as exc:  # e.g. the prompt does not fit the context

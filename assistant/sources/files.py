@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
+from ..text import valid_text
 from ..types import Article, Skipped
 from .formats import normalise_newlines, parse_html, parse_record, parse_text
 
@@ -67,15 +68,15 @@ def iter_path(path: Path, *, max_bytes: int = 20_000_000) -> Iterator[Article | 
     try:
         mode = root.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        yield Skipped(str(root), "no such file or directory")
+        yield Skipped(shown_name(root), "no such file or directory")
         return
     except OSError as exc:
-        yield Skipped(str(root), _os_reason(exc))
+        yield Skipped(shown_name(root), _os_reason(exc))
         return
     if stat.S_ISDIR(mode):
         yield from _walk(root, root, {os.path.realpath(root)}, max_bytes)
     elif root.suffix.lower() not in SUPPORTED_SUFFIXES:
-        yield Skipped(str(root), f"unsupported file type {root.suffix or '(no suffix)'}")
+        yield Skipped(shown_name(root), f"unsupported file type {root.suffix or '(no suffix)'}")
     else:
         yield from _read_file(root, root.name, max_bytes)
 
@@ -87,7 +88,7 @@ def _walk(
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
-        yield Skipped(str(directory), _os_reason(exc))
+        yield Skipped(shown_name(directory), _os_reason(exc))
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -103,11 +104,11 @@ def _walk(
                 visited.add(real)
                 yield from _walk(root, child, visited, max_bytes)
         elif child.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield from _read_file(child, child.relative_to(root).as_posix(), max_bytes)
+            yield from _read_file(child, shown_name(child.relative_to(root)), max_bytes)
 
 
 def _read_file(file: Path, rel: str, max_bytes: int) -> Iterator[Article | Skipped]:
-    shown = str(file)
+    shown = shown_name(file)
     too_big = f"larger than {_size_label(max_bytes)} limit"
     try:
         info = file.stat()
@@ -216,6 +217,22 @@ def _decode(data: bytes) -> str:
         if _CONTROL_CHARS.search(text):  # not text in any Western legacy encoding either
             raise SourceError("not valid UTF-8 text") from None
     return normalise_newlines(text)
+
+
+def shown_name(path: Path) -> str:
+    """`path` as text (POSIX separators): the bytes of a name that is not UTF-8 (which
+    Python keeps as surrogate escapes) read as cp1252, like the bytes of a legacy file, so
+    "caf\\xe9.txt" is "café.txt"; what even cp1252 lacks becomes U+FFFD."""
+    name = path.as_posix()
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(name).decode("utf-8", errors=_CP1252_FALLBACK)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return valid_text(name)
 
 
 def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
