@@ -116,12 +116,18 @@ class Assistant:
         return Ingester(self.settings, self.store, self.embedder)
 
     def ingest(
-        self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None
+        self,
+        *paths: str | Path,
+        prune: bool = False,
+        confirm: bool = False,
+        progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index files, folders and http(s) URLs (feeds or article pages); unchanged articles
         cost nothing. With `prune`, articles that came from these paths but are gone from them
-        are removed (URLs are never pruned)."""
-        return self._ingester().paths(paths, prune=prune, progress=progress)
+        are removed (URLs are never pruned); a path that is missing or holds nothing while
+        articles came from it raises `SourceError` unless `confirm`, and what could not be
+        read keeps its articles."""
+        return self._ingester().paths(paths, prune=prune, confirm=confirm, progress=progress)
 
     def ingest_articles(
         self,
@@ -129,11 +135,14 @@ class Assistant:
         *,
         skipped: Sequence[Skipped] = (),
         prune_roots: Sequence[Path] | None = None,
+        confirm: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
-        """Index articles you built yourself (ids must be stable across runs)."""
+        """Index articles you built yourself (ids must be stable across runs); with
+        `prune_roots`, remove stored articles under them that are not among `articles` (a
+        root none of them is under is refused unless `confirm`)."""
         return self._ingester().articles(
-            articles, skipped=skipped, prune_roots=prune_roots, progress=progress
+            articles, skipped=skipped, prune_roots=prune_roots, confirm=confirm, progress=progress
         )
 
     # -- feeds ----------------------------------------------------------------------------
