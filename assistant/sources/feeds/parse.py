@@ -124,7 +124,7 @@ def _read_feed(
         raw_date = entry.get("published") or entry.get("updated")
         updated = entry.get("updated") or entry.get("published")
         published = normalise_date(raw_date) or _from_struct(
-            entry.get("published_parsed") or entry.get("updated_parsed")
+            entry.get("published_parsed") or entry.get("updated_parsed"), raw_date
         )
         metadata: dict[str, Any] = {"feed": url}
         tags = [str(t.get("term")) for t in entry.get("tags", []) if t.get("term")]
@@ -276,9 +276,11 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), "")[:150]
 
 
-def _from_struct(value: Any) -> str | None:
+def _from_struct(value: Any, raw: Any) -> str | None:
+    """feedparser's reading of a date `normalise_date` could not read, when the year it
+    found is written in full in `raw` (feedparser too makes 2001 of "1")."""
     try:
-        if not value:
+        if not value or str(value[0]) not in str(raw or ""):
             return None
         return datetime(*value[:6]).replace(tzinfo=UTC).isoformat(timespec="seconds")
     except (TypeError, ValueError):
