@@ -120,14 +120,18 @@ class Assistant:
         *paths: str | Path,
         prune: bool = False,
         confirm: bool = False,
+        follow_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index files, folders and http(s) URLs (feeds or article pages); unchanged articles
         cost nothing. With `prune`, articles that came from these paths but are gone from them
         are removed (URLs are never pruned); a path that is missing or holds nothing while
         articles came from it raises `SourceError` unless `confirm`, and what could not be
-        read keeps its articles."""
-        return self._ingester().paths(paths, prune=prune, confirm=confirm, progress=progress)
+        read keeps its articles. A symlink in a folder that leads out of it is skipped unless
+        `follow_links`."""
+        return self._ingester().paths(
+            paths, prune=prune, confirm=confirm, follow_links=follow_links, progress=progress
+        )
 
     def ingest_articles(
         self,

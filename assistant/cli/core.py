@@ -22,6 +22,9 @@ from .printer import print_answer
 @click.option(
     "--yes", is_flag=True, help="With --prune: also prune a PATH that is missing or empty."
 )
+@click.option(
+    "--follow-links", is_flag=True, help="Follow symlinks that lead out of a folder in PATHS."
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the index has articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
@@ -30,6 +33,7 @@ def ingest(
     paths: tuple[str, ...],
     prune: bool,
     yes: bool,
+    follow_links: bool,
     if_empty: bool,
     as_json: bool,
 ) -> None:
@@ -41,7 +45,9 @@ def ingest(
     report = with_progress(
         "reading",
         as_json,
-        lambda progress: bot.ingest(*paths, prune=prune, confirm=yes, progress=progress),
+        lambda progress: bot.ingest(
+            *paths, prune=prune, confirm=yes, follow_links=follow_links, progress=progress
+        ),
     )
     show_report(report, as_json)
 

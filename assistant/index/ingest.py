@@ -28,12 +28,14 @@ EMBED_GROUP = 256
 """Chunks embedded per model pass; also the granularity of progress and of commits."""
 
 
-def collect(paths: Iterable[Path], max_bytes: int) -> tuple[list[Article], list[Skipped]]:
+def collect(
+    paths: Iterable[Path], max_bytes: int, *, follow_links: bool = False
+) -> tuple[list[Article], list[Skipped]]:
     """Read files and folders into articles (paths made absolute) and skipped inputs."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for path in paths:
-        for item in iter_path(path, max_bytes=max_bytes):
+        for item in iter_path(path, max_bytes=max_bytes, follow_links=follow_links):
             if isinstance(item, Skipped):
                 skipped.append(item)
             elif item.path and "://" not in item.path:
@@ -212,16 +214,18 @@ class Ingester:
         *,
         prune: bool = False,
         confirm: bool = False,
+        follow_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index files, folders and http(s) URLs; with `prune`, remove the articles that
         came from these folders and files but are gone from them. A folder that is missing or
         holds nothing while articles came from it is refused unless `confirm`; what could not
-        be read keeps its articles."""
+        be read keeps its articles. Links out of a folder are followed only with
+        `follow_links`."""
         urls = [str(p) for p in paths if feeds.is_url(str(p))]
         roots = [Path(p).expanduser() for p in paths if not feeds.is_url(str(p))]
         max_bytes = int(self.settings.ingest.max_file_mb * 1_000_000)
-        articles, skipped = collect(roots, max_bytes)
+        articles, skipped = collect(roots, max_bytes, follow_links=follow_links)
         pruner = None
         if prune:
             skipped = check_prune(self.store, roots, articles, skipped, confirm=confirm)

@@ -46,11 +46,11 @@ class ReadResult:
     skipped: list[Skipped]
 
 
-def read_path(path: Path, *, max_bytes: int = 20_000_000) -> ReadResult:
+def read_path(path: Path, *, max_bytes: int = 20_000_000, follow_links: bool = False) -> ReadResult:
     """Read a file or a folder (recursively) into articles, collecting what was skipped."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in iter_path(path, max_bytes=max_bytes):
+    for item in iter_path(path, max_bytes=max_bytes, follow_links=follow_links):
         if isinstance(item, Article):
             articles.append(item)
         else:
@@ -58,11 +58,14 @@ def read_path(path: Path, *, max_bytes: int = 20_000_000) -> ReadResult:
     return ReadResult(articles=articles, skipped=skipped)
 
 
-def iter_path(path: Path, *, max_bytes: int = 20_000_000) -> Iterator[Article | Skipped]:
+def iter_path(
+    path: Path, *, max_bytes: int = 20_000_000, follow_links: bool = False
+) -> Iterator[Article | Skipped]:
     """Yield articles and skipped inputs one at a time, in a deterministic (sorted) order.
 
     In a folder, hidden entries (names starting with ".") and files of unsupported types are
-    ignored, and each real directory is entered once, so symlink loops terminate.
+    ignored, and each real directory is entered once, so symlink loops terminate. A symlink
+    to outside the folder (a link to /etc/passwd) is skipped unless `follow_links`.
     """
     root = Path(path)
     try:
@@ -74,16 +77,21 @@ def iter_path(path: Path, *, max_bytes: int = 20_000_000) -> Iterator[Article | 
         yield Skipped(shown_name(root), _os_reason(exc))
         return
     if stat.S_ISDIR(mode):
-        yield from _walk(root, root, {os.path.realpath(root)}, max_bytes)
+        real = os.path.realpath(root)
+        yield from _walk(root, root, {real}, max_bytes, None if follow_links else real)
     elif root.suffix.lower() not in SUPPORTED_SUFFIXES:
         yield Skipped(shown_name(root), f"unsupported file type {root.suffix or '(no suffix)'}")
     else:
         yield from _read_file(root, root.name, max_bytes)
 
 
+OUTSIDE_LINK = "a link to outside the folder, not followed (--follow-links follows it)"
+
+
 def _walk(
-    root: Path, directory: Path, visited: set[str], max_bytes: int
+    root: Path, directory: Path, visited: set[str], max_bytes: int, inside: str | None
 ) -> Iterator[Article | Skipped]:
+    """Walk `directory`; links leading out of the folder `inside` (when set) are skipped."""
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -98,13 +106,23 @@ def _walk(
             is_dir = entry.is_dir()
         except OSError:
             is_dir = False
+        if not is_dir and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if inside is not None and entry.is_symlink():
+            if not _within(os.path.realpath(child), inside):
+                yield Skipped(shown_name(child), OUTSIDE_LINK)
+                continue
         if is_dir:
             real = os.path.realpath(child)
             if real not in visited:
                 visited.add(real)
-                yield from _walk(root, child, visited, max_bytes)
-        elif child.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield from _walk(root, child, visited, max_bytes, inside)
+        else:
             yield from _read_file(child, shown_name(child.relative_to(root)), max_bytes)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _read_file(file: Path, rel: str, max_bytes: int) -> Iterator[Article | Skipped]:
