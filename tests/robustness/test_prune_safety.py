@@ -9,17 +9,15 @@ parsed, keep their articles: a failed read deletes nothing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant, write
+from conftest import make_assistant, write
+from running import run_assistant
 
 from assistant.errors import SourceError
 
-EXE = Path(sys.executable).parent / "assistant"
 # run the CLI as a user that file permissions apply to (root without its override)
 NO_DAC = [
     "setpriv",
@@ -38,17 +36,7 @@ def story(n: int) -> str:
 def run(
     data_dir: Path, *args: str, prefix: list[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and "ASSISTANT_" not in k}
-    env |= {"ASSISTANT_CONFIG": str(CONFIG), "ASSISTANT_DATA_DIR": str(data_dir), "NO_COLOR": "1"}
-    return subprocess.run(
-        [*(prefix or []), str(EXE), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=300,
-        check=False,
-    )
+    return run_assistant(data_dir, *args, prefix=prefix or [])
 
 
 def indexed(data_dir: Path) -> set[str]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant, openai_assistant, write
+from conftest import make_assistant, openai_assistant, write
+from running import run_assistant
 from servers.feed_server import FeedServer, Route, rss
 from servers.llm_server import FakeLLM, Reply
 
@@ -83,17 +82,9 @@ def test_files_with_surrogates_are_repaired_and_the_rest_indexed(
 
 
 def test_cli_ingest_and_articles_exit_0(folder: Path, data_dir: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env |= {"ASSISTANT_CONFIG": str(CONFIG), "ASSISTANT_DATA_DIR": str(data_dir)}
     out = {}
     for args in (["ingest", str(folder)], ["articles"], ["search", "bus depot \udcff"]):
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "assistant"), *args],
-            capture_output=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=120,
-        )
+        done = run_assistant(data_dir, *args, text=False)
         assert done.returncode == 0, done.stderr.decode()
         assert b"unexpected" not in done.stderr
         out[args[0]] = done.stdout.decode("utf-8")

@@ -6,12 +6,10 @@ user's folder) is skipped with its reason unless the user asks for it with `--fo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import CONFIG, REPO_ROOT, SCRUBBED, make_assistant, write
+from conftest import make_assistant, write
+from running import run_assistant
 
 
 def story(topic: str) -> str:
@@ -44,18 +42,7 @@ def test_links_out_of_the_folder_are_not_followed(tmp_path: Path, data_dir: Path
 
 def test_follow_links_reads_them(tmp_path: Path, data_dir: Path) -> None:
     root = make_folder(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and "ASSISTANT_" not in k}
-    env |= {"ASSISTANT_CONFIG": str(CONFIG), "ASSISTANT_DATA_DIR": str(data_dir)}
-    exe = str(Path(sys.executable).parent / "assistant")
-    done = subprocess.run(
-        [exe, "ingest", str(root), "--follow-links", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=300,
-        check=False,
-    )
+    done = run_assistant(data_dir, "ingest", str(root), "--follow-links", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["skipped"] == []
     ids = {a.id for a in make_assistant(data_dir).articles()}
