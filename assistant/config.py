@@ -114,13 +114,20 @@ class AnswerSettings(_Section):
 
 class FeedSettings(_Section):
     timeout: Annotated[float, Field(gt=0)] = 15.0
-    """Seconds to wait for a feed or page (to connect, and per read) before skipping it."""
+    """Seconds one request for a feed or page may take in all (connect, headers, body and
+    redirects) before it is skipped."""
     max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     """Feeds and pages larger than this many bytes are skipped with a reason."""
     concurrency: Annotated[int, Field(ge=1, le=16)] = 4
     """Feeds (and linked article pages) fetched at the same time."""
     user_agent: str = "news-assistant/0.1 (+feeds)"
     """The User-Agent header sent with every request."""
+    max_pages: Annotated[int, Field(ge=0)] = 300
+    """Linked article pages fetched per refresh at most; the rest wait for the next one."""
+    allow_hosts: list[str] = []
+    """Private or loopback hosts (names, addresses or networks such as 192.168.1.0/24) that
+    feeds may link or redirect to; a host you subscribe to directly needs no entry.
+    Link-local and cloud-metadata addresses are never fetched."""
 
 
 class Settings(BaseSettings):

@@ -282,7 +282,9 @@ class Ingester:
         feeds' state is recorded only after the ingest, so a failed one fetches again."""
         started = time.perf_counter()
         f = self.settings.feeds
-        options = feeds.FetchOptions(f.timeout, f.max_bytes, f.user_agent, f.concurrency)
+        options = feeds.FetchOptions(
+            f.timeout, f.max_bytes, f.user_agent, f.concurrency, f.max_pages, tuple(f.allow_hosts)
+        )
 
         def on_fetch(phase: str, done: int, total: int) -> None:
             if progress is not None:
