@@ -84,6 +84,7 @@ class Assistant:
                     url=s.store.url,
                     embedding_provider=s.embedding.provider,
                     embedding_model=s.embedding.model,
+                    timeout=s.store.timeout,
                 )
             return self._store
 

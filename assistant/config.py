@@ -3,7 +3,8 @@
 Precedence, lowest first: defaults < the TOML file (`config.toml`, or the file named by
 `ASSISTANT_CONFIG`) < environment variables `ASSISTANT_<SECTION>__<KEY>` (and the shortcut
 `ASSISTANT_DATA_DIR`) < keyword overrides (what CLI flags and `Assistant.from_config` pass).
-Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` only.
+Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` (or the variable
+`llm.api_key_env` names) only.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class StoreSettings(_Section):
     """Where the index lives. Empty: $ASSISTANT_DATA_DIR, else the user data dir."""
     url: str = ""
     """A Chroma server such as http://127.0.0.1:8000. Empty: an embedded store in data_dir."""
+    timeout: float = Field(30.0, gt=0)
+    """Seconds a Chroma server may take to answer one request before the command fails."""
     collection: str = "news"
     """Name prefix of the Chroma collections."""
 
@@ -78,6 +81,9 @@ class LLMSettings(_Section):
     """Model name; empty picks gpt-4o-mini (openai) or the embedded GGUF (local)."""
     base_url: str = ""
     """An OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama."""
+    api_key_env: str = ""
+    """The environment variable holding the key for base_url's server. Empty: OPENAI_API_KEY,
+    sent to api.openai.com only (never to another base_url)."""
     model_path: str = ""
     """A GGUF file for the local provider; empty assembles the packaged Qwen2.5 1.5B."""
     temperature: float = Field(0.1, ge=0, le=2)
@@ -87,7 +93,8 @@ class LLMSettings(_Section):
     context_size: int = Field(4096, ge=512)
     """Context window of the local model in tokens."""
     timeout: float = Field(60.0, gt=0)
-    """Seconds to wait for an LLM server before giving up."""
+    """Seconds an LLM server may take to start answering, retries included, and the longest
+    pause within an answer; then the answer fails (or is shown as partial)."""
     threads: int = Field(0, ge=0)
     """llama.cpp threads; 0 uses every core."""
 

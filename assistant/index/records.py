@@ -10,10 +10,12 @@ into one `StoreError` line naming the store.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError, StoreError
 from ..types import Article, ArticleInfo, Filters, Hit
+from .chroma_client import disk_full
 
 _CHUNK_SEPARATOR = "::"
 
@@ -98,9 +100,10 @@ class Guarded:
     """A Chroma collection whose failures (a server gone away, a broken disk) surface as one
     `StoreError` line naming the store, not as raw httpx or chromadb exceptions."""
 
-    def __init__(self, collection: Any, where: str) -> None:
+    def __init__(self, collection: Any, where: str, data_dir: Path | None = None) -> None:
         self._collection = collection
         self._where = where
+        self._data_dir = data_dir
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._collection, name)
@@ -113,10 +116,27 @@ class Guarded:
             except AssistantError:
                 raise
             except Exception as exc:  # chromadb and httpx raise many unrelated types
+                full = disk_full(exc, self._data_dir)
+                if full is not None:
+                    raise StoreError(full) from None
+                if _timed_out(exc):
+                    raise StoreError(
+                        f"the vector store at {self._where} did not answer in time (store.timeout)"
+                    ) from None
                 detail = " ".join(str(exc).split()) or type(exc).__name__
                 raise StoreError(f"the vector store at {self._where} failed: {detail}") from None
 
         return call
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """An httpx timeout (a Chroma server that stopped answering), whatever wraps it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if "Timeout" in type(seen).__name__:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def jsonable(value: Any) -> bool:

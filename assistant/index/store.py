@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import IngestLockedError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
+from .chroma_client import disk_full, open_client, read_only_error
 from .keyword import KeywordDoc, KeywordIndex
 from .records import (
     Guarded,
@@ -50,8 +51,8 @@ class Store:
         url: str = "",
         embedding_provider: str = "minilm",
         embedding_model: str = "",
+        timeout: float = 30.0,
     ) -> None:
-        import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         self.data_dir = data_dir
@@ -60,39 +61,33 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        where = url or str(data_dir)
+        local = None if url else data_dir  # whose free space a failed write is about
         try:
-            if url:
-                from urllib.parse import urlparse
-
-                parsed = urlparse(url)
-                self.client: Any = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https",
-                    settings=settings,
-                )
-            else:
-                self.client = chromadb.PersistentClient(
-                    path=str(data_dir / "chroma"), settings=settings
-                )
+            opened = open_client(data_dir, url, timeout, settings)
+            self.client: Any = opened.client
+            self.read_only = opened.read_only
             ef = chroma_embedding_function(embedding_provider, embedding_model)
             space = {"hnsw:space": "cosine"}
-            where = url or str(data_dir)
             self.chunks: Any = Guarded(
                 self.client.get_or_create_collection(
                     f"{collection}_chunks", embedding_function=ef, metadata=space
                 ),
                 where,
+                local,
             )
             self.articles_col: Any = Guarded(
                 self.client.get_or_create_collection(
                     f"{collection}_articles", embedding_function=ef, metadata=space
                 ),
                 where,
+                local,
             )
+        except StoreError:
+            raise
         except Exception as exc:  # chromadb raises many unrelated types
-            where = url or str(data_dir)
-            raise StoreError(f"cannot open the vector store at {where}: {exc}") from None
+            full = disk_full(exc, local)
+            raise StoreError(full or f"cannot open the vector store at {where}: {exc}") from None
         self.keyword_index = KeywordIndex(data_dir / f"{collection}_bm25")
         self._pending_path = data_dir / f"{collection}_pending.json"
         self._stale_path = data_dir / f"{collection}_bm25.stale"
@@ -102,9 +97,12 @@ class Store:
     # -- crash safety ---------------------------------------------------------------------
     @contextmanager
     def ingest_lock(self) -> Iterator[None]:
-        """Serialise writers: a second ingest fails at once with a clear message."""
+        """Serialise writers: a second ingest fails at once with a clear message. A full
+        disk met while the lock is held is said to be one (`disk_full`)."""
+        if self.read_only:
+            raise read_only_error(self.data_dir)
         path = self.data_dir / "ingest.lock"
-        with open(path, "w") as handle:
+        with open(path, "w") as handle, _disk_errors(self.data_dir):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -138,7 +136,7 @@ class Store:
         Unless the caller holds the ingest lock (`locked`), this takes it, and does nothing
         while another ingest holds it: that ingest's pending articles are in flight."""
         pending = self._pending()
-        if not pending:
+        if not pending or self.read_only:
             return
         if not locked:
             try:
@@ -342,6 +340,17 @@ class Store:
                 strict=True,
             )
         ]
+
+
+@contextmanager
+def _disk_errors(data_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        full = disk_full(exc, data_dir)
+        if full is None:
+            raise
+        raise StoreError(full) from None
 
 
 def _epoch(published: str | None) -> int | None:
