@@ -10,6 +10,7 @@ Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` (or the va
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -196,6 +197,44 @@ class Settings(BaseSettings):
         if not path.exists() and (PROJECT_ROOT / "prompts").is_dir():
             return PROJECT_ROOT / "prompts"
         return path
+
+
+def private_dir(path: Path) -> Path:
+    """Create the folder `path` (and its parents) readable by its owner only (0700), or
+    tighten it when it exists: the data dir holds the index and the chat history."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_tree(path, files=False)
+    return path
+
+
+def private_tree(path: Path, *, files: bool = True) -> None:
+    """`path`, the folders below it (0700) and, with `files`, the files below it (0600)
+    made owner-only. Links are left alone; what cannot be changed (a read-only disk,
+    another user's file) is left as it is."""
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        try:
+            info = current.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            _chmod(current, info.st_mode, 0o700)
+            if files:
+                try:
+                    todo.extend(current.iterdir())
+                except OSError:
+                    continue
+        elif stat.S_ISREG(info.st_mode):
+            _chmod(current, info.st_mode, 0o600)
+
+
+def _chmod(path: Path, mode: int, wanted: int) -> None:
+    if stat.S_IMODE(mode) & 0o077:
+        try:
+            os.chmod(path, stat.S_IMODE(mode) & wanted)
+        except OSError:
+            pass
 
 
 def default_config_path() -> Path | None:

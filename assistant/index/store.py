@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import private_dir, private_tree
 from ..errors import IngestLockedError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
@@ -57,7 +58,7 @@ class Store:
 
         self.data_dir = data_dir
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(data_dir)  # the index and the chat history are the user's own
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -92,6 +93,8 @@ class Store:
         self._pending_path = data_dir / f"{collection}_pending.json"
         self._stale_path = data_dir / f"{collection}_bm25.stale"
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
+        if not self.read_only:
+            private_tree(data_dir)  # files of an older install, or made by Chroma: 0600
         self.recover()
 
     # -- crash safety ---------------------------------------------------------------------
@@ -114,6 +117,7 @@ class Store:
             try:
                 yield
             finally:
+                private_tree(self.data_dir)  # what this ingest wrote is owner-only too
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _pending(self) -> list[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...config import private_dir, private_tree
 from ...errors import SourceError
 
 STATE_FILE = "feeds.json"
@@ -153,8 +154,9 @@ def load_state(data_dir: Path) -> dict[str, Any]:
 
 @contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     with _STATE_LOCK, open(data_dir / (STATE_FILE + ".lock"), "a") as handle:
+        private_tree(data_dir / (STATE_FILE + ".lock"))
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
