@@ -69,7 +69,11 @@ def open_client(data_dir: Path, url: str, timeout: float, settings: Any) -> Open
         snapshot = Path(tempfile.mkdtemp(prefix="news-assistant-ro-"))
         atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
         try:
-            shutil.copytree(path, snapshot / "chroma", dirs_exist_ok=True)
+            shutil.copytree(path, snapshot / "chroma", copy_function=shutil.copyfile)
+            for folder, _, names in os.walk(snapshot):  # the copy is ours to write
+                os.chmod(folder, 0o700)
+                for name in names:
+                    os.chmod(os.path.join(folder, name), 0o600)
         except OSError as exc:
             raise StoreError(
                 f"the index at {data_dir} is read-only and could not be copied to open it "
@@ -82,9 +86,10 @@ def open_client(data_dir: Path, url: str, timeout: float, settings: Any) -> Open
 def _writable(path: Path) -> bool:
     """Whether this process may write the folder and every file in it (SQLite writes its
     database and journal on open)."""
-    if not os.access(path, os.W_OK):
-        return False
-    return all(os.access(path / name, os.W_OK) for name in os.listdir(path))
+    def writable(target: Path) -> bool:  # as this process is: root without its override too
+        return os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+    return writable(path) and all(writable(path / name) for name in os.listdir(path))
 
 
 def read_only_error(data_dir: Path) -> StoreError:
