@@ -86,6 +86,7 @@ def open_client(data_dir: Path, url: str, timeout: float, settings: Any) -> Open
 def _writable(path: Path) -> bool:
     """Whether this process may write the folder and every file in it (SQLite writes its
     database and journal on open)."""
+
     def writable(target: Path) -> bool:  # as this process is: root without its override too
         return os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
 
