@@ -31,6 +31,7 @@ from .models.llm import make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
 from .retrieve.search import Retriever
 from .sources import feeds
+from .text import valid_text
 from .types import (
     Answer,
     Article,
@@ -99,6 +100,7 @@ class Assistant:
             embedding_provider=s.embedding.provider,
             embedding_model=s.embedding.model,
             lease_seconds=s.store.lease_seconds,
+            timeout=s.store.timeout,
             check=check,
             notify=self._notice,
         )
@@ -137,12 +139,22 @@ class Assistant:
         return Ingester(self.settings, self.store, self.embedder)
 
     def ingest(
-        self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None
+        self,
+        *paths: str | Path,
+        prune: bool = False,
+        confirm: bool = False,
+        follow_links: bool = False,
+        progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index files, folders and http(s) URLs (feeds or article pages); unchanged articles
         cost nothing. With `prune`, articles that came from these paths but are gone from them
-        are removed (URLs are never pruned)."""
-        return self._ingester().paths(paths, prune=prune, progress=progress)
+        are removed (URLs are never pruned); a path that is missing or holds nothing while
+        articles came from it raises `SourceError` unless `confirm`, and what could not be
+        read keeps its articles. A symlink in a folder that leads out of it is skipped unless
+        `follow_links`."""
+        return self._ingester().paths(
+            paths, prune=prune, confirm=confirm, follow_links=follow_links, progress=progress
+        )
 
     def ingest_articles(
         self,
@@ -150,11 +162,14 @@ class Assistant:
         *,
         skipped: Sequence[Skipped] = (),
         prune_roots: Sequence[Path] | None = None,
+        confirm: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
-        """Index articles you built yourself (ids must be stable across runs)."""
+        """Index articles you built yourself (ids must be stable across runs); with
+        `prune_roots`, remove stored articles under them that are not among `articles` (a
+        root none of them is under is refused unless `confirm`)."""
         return self._ingester().articles(
-            articles, skipped=skipped, prune_roots=prune_roots, progress=progress
+            articles, skipped=skipped, prune_roots=prune_roots, confirm=confirm, progress=progress
         )
 
     # -- feeds ----------------------------------------------------------------------------
@@ -238,7 +253,7 @@ class Assistant:
     ) -> list[Hit]:
         """The `k` best passages for `query`, optionally from one source and date range."""
         filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
-        return self.retriever.search(query, k or self.settings.retrieval.k, filters)
+        return self.retriever.search(valid_text(query), k or self.settings.retrieval.k, filters)
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article (without its text), oldest first."""

@@ -3,12 +3,14 @@
 Precedence, lowest first: defaults < the TOML file (`config.toml`, or the file named by
 `ASSISTANT_CONFIG`) < environment variables `ASSISTANT_<SECTION>__<KEY>` (and the shortcut
 `ASSISTANT_DATA_DIR`) < keyword overrides (what CLI flags and `Assistant.from_config` pass).
-Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` only.
+Secrets never live here: the OpenAI key is read from `OPENAI_API_KEY` (or the variable
+`llm.api_key_env` names) only.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,6 +37,8 @@ class StoreSettings(_Section):
     """Where the index lives. Empty: $ASSISTANT_DATA_DIR, else the user data dir."""
     url: str = ""
     """A Chroma server such as http://127.0.0.1:8000. Empty: an embedded store in data_dir."""
+    timeout: float = Field(30.0, gt=0)
+    """Seconds a Chroma server may take to answer one request before the command fails."""
     collection: str = "news"
     """Name prefix of the Chroma collections."""
     lease_seconds: float = Field(60.0, ge=1, le=3600)
@@ -81,6 +85,9 @@ class LLMSettings(_Section):
     """Model name; empty picks gpt-4o-mini (openai) or the embedded GGUF (local)."""
     base_url: str = ""
     """An OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama."""
+    api_key_env: str = ""
+    """The environment variable holding the key for base_url's server. Empty: OPENAI_API_KEY,
+    sent to api.openai.com only (never to another base_url)."""
     model_path: str = ""
     """A GGUF file for the local provider; empty assembles the packaged Qwen2.5 1.5B."""
     temperature: float = Field(0.1, ge=0, le=2)
@@ -90,7 +97,8 @@ class LLMSettings(_Section):
     context_size: int = Field(4096, ge=512)
     """Context window of the local model in tokens."""
     timeout: float = Field(60.0, gt=0)
-    """Seconds to wait for an LLM server before giving up."""
+    """Seconds an LLM server may take to start answering, retries included, and the longest
+    pause within an answer; then the answer fails (or is shown as partial)."""
     threads: int = Field(0, ge=0)
     """llama.cpp threads; 0 uses every core."""
 
@@ -117,7 +125,8 @@ class AnswerSettings(_Section):
 
 class FeedSettings(_Section):
     timeout: Annotated[float, Field(gt=0)] = 15.0
-    """Seconds to wait for a feed or page (to connect, and per read) before skipping it."""
+    """Seconds one request for a feed or page may take in all (connect, headers, body and
+    redirects) before it is skipped."""
     max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     """Feeds and pages larger than this many bytes are skipped with a reason."""
     concurrency: Annotated[int, Field(ge=1, le=16)] = 4
@@ -128,6 +137,12 @@ class FeedSettings(_Section):
     """How often `assistant feeds watch` and the chat refresh each feed (minutes), unless
     the feed asks for less (Cache-Control, Retry-After) or keeps failing (backing off)."""
 
+    max_pages: Annotated[int, Field(ge=0)] = 300
+    """Linked article pages fetched per refresh at most; the rest wait for the next one."""
+    allow_hosts: list[str] = []
+    """Private or loopback hosts (names, addresses or networks such as 192.168.1.0/24) that
+    feeds may link or redirect to; a host you subscribe to directly needs no entry.
+    Link-local and cloud-metadata addresses are never fetched."""
 
 class BriefSettings(_Section):
     llm_stories: int = Field(8, ge=0, le=200)
@@ -197,6 +212,44 @@ class Settings(BaseSettings):
         if not path.exists() and (PROJECT_ROOT / "prompts").is_dir():
             return PROJECT_ROOT / "prompts"
         return path
+
+
+def private_dir(path: Path) -> Path:
+    """Create the folder `path` (and its parents) readable by its owner only (0700), or
+    tighten it when it exists: the data dir holds the index and the chat history."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_tree(path, files=False)
+    return path
+
+
+def private_tree(path: Path, *, files: bool = True) -> None:
+    """`path`, the folders below it (0700) and, with `files`, the files below it (0600)
+    made owner-only. Links are left alone; what cannot be changed (a read-only disk,
+    another user's file) is left as it is."""
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        try:
+            info = current.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            _chmod(current, info.st_mode, 0o700)
+            if files:
+                try:
+                    todo.extend(current.iterdir())
+                except OSError:
+                    continue
+        elif stat.S_ISREG(info.st_mode):
+            _chmod(current, info.st_mode, 0o600)
+
+
+def _chmod(path: Path, mode: int, wanted: int) -> None:
+    if stat.S_IMODE(mode) & 0o077:
+        try:
+            os.chmod(path, stat.S_IMODE(mode) & wanted)
+        except OSError:
+            pass
 
 
 def default_config_path() -> Path | None:

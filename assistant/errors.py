@@ -7,9 +7,23 @@ never a traceback.
 
 from __future__ import annotations
 
+import re
+
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it hidden:
+    "http://me:secret@host/" -> "http://***@host/"."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
 
 class AssistantError(Exception):
-    """Base class: the message is meant for the user, on one line."""
+    """Base class: the message is meant for the user, on one line. Credentials in URLs
+    (`llm.base_url`, `store.url` with user:password@) never show in it."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_credentials(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(AssistantError):

@@ -17,6 +17,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import private_dir, private_tree
 from .text import one_line
 from .types import Answer, Citation
 
@@ -76,8 +77,9 @@ class ConversationStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         with closing(sqlite3.connect(self.path, timeout=5.0)) as db:
+            private_tree(self.path)  # a user's questions are nobody else's to read
             db.execute("PRAGMA foreign_keys = ON")
             db.executescript(SCHEMA)
             with db:  # one transaction, committed on success

@@ -6,7 +6,8 @@ only before a space and a capital, a digit or a quote, and not after a title or 
 so "£4.6bn", "rose 3.2%", "Mr. Smith", "J. K. Rowling" and "the U.S. Senate" stay whole;
 citation markers right after a stop ("… 500 jets. [1] The …") belong to the sentence they
 close. `clean` removes what must never reach a terminal: escape sequences, control
-characters, bidi overrides.
+characters, bidi overrides. `valid_text` repairs what no UTF-8 encoder accepts (lone
+surrogates from a broken JSON escape or a file name that is not UTF-8) where text enters.
 """
 
 from __future__ import annotations
@@ -29,6 +30,30 @@ _ABBREVIATIONS = frozenset(
 _BEFORE_NUMBERS = frozenset("no nos jan feb mar apr jun jul aug sep sept oct nov dec".split())
 """Abbreviations only before a figure: "No. 10", "Oct. 31"; "No. The Verge…" ends at "No."."""
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S", "U.N", "a.m" before their last stop
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (a pair written as two code points
+    becomes its character), so it encodes as UTF-8 anywhere: hashes, Chroma, the tokenizer,
+    SQLite, the terminal. Returns `text` itself when there is nothing to repair."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def valid_data(value: object) -> object:
+    """`value` (str, or lists and dicts of them, as JSON gives) with every string repaired
+    by `valid_text`; other values are returned as they are."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list):
+        return [valid_data(item) for item in value]
+    if isinstance(value, dict):
+        return {valid_data(k): valid_data(v) for k, v in value.items()}
+    return value
 
 
 def content_words(text: str) -> set[str]:

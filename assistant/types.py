@@ -2,7 +2,8 @@
 
 Every layer (sources, ingest, store, retrieve, answer, api, front ends) speaks in these
 dataclasses, so none of them needs to know another's internals. They are frozen so a
-value handed to a caller can never change under it.
+value handed to a caller can never change under it. An `Article` or a `Skipped` is where
+outside text enters, so their strings are repaired there (`text.valid_text`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from .text import valid_data, valid_text
+
+
+def _repair(value: object, names: tuple[str, ...]) -> None:
+    """Replace lone surrogates in the string fields `names` of a frozen dataclass."""
+    for name in names:
+        current = getattr(value, name)
+        fixed = valid_data(current)
+        if fixed is not current and fixed != current:
+            object.__setattr__(value, name, fixed)
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,12 @@ class Article:
     """Where the article was read from (file path or URL)."""
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Fields the reader did not recognise, kept as they came."""
+
+    def __post_init__(self) -> None:
+        _repair(self, _ARTICLE_TEXT)
+
+
+_ARTICLE_TEXT = ("id", "title", "text", "author", "source", "published", "url", "path", "metadata")
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,10 @@ class Skipped:
 
     path: str
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", valid_text(self.path))
+        object.__setattr__(self, "reason", valid_text(self.reason))
 
 
 @dataclass(frozen=True)

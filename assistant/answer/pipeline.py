@@ -22,6 +22,7 @@ from ..models.embeddings import Embedder
 from ..models.llm import LLM, Message, PartialAnswer
 from ..retrieve.filters import DateLike, question_filters
 from ..retrieve.search import Retriever
+from ..text import valid_text
 from ..types import Answer, Citation, Filters, Hit
 from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo
 from .check.support import SupportChecker
@@ -124,7 +125,9 @@ class Answerer:
         the question), for an `AnswerStream` to drive; `handle` says when it is cancelled.
         The model is asked `prompt_question` (default `question`): in a chat, the standalone
         rewrite of a follow-up, since the answer prompt carries no history."""
-        query = query or question
+        question = valid_text(question)  # where every question enters (repairs surrogates)
+        query = valid_text(query or question)
+        prompt_question = prompt_question and valid_text(prompt_question)
         started = time.perf_counter()
         timings: dict[str, float] = {}
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..errors import AssistantError
+from ..errors import AssistantError, redact_credentials
 from ..text import clean
 from ..types import IngestReport, Progress, ProgressFn
 
@@ -114,8 +114,10 @@ def print_report(report: IngestReport) -> None:
 
 
 def redact(message: str) -> str:
-    """An error message never shows the API key, whatever a library put in it."""
+    """An error message never shows the API key or a URL's user:password, whatever a
+    library put in it."""
     key = os.environ.get("OPENAI_API_KEY", "")
+    message = redact_credentials(message)
     return message.replace(key, "***") if len(key) >= 8 else message
 
 

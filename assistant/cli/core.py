@@ -19,11 +19,23 @@ from .printer import print_answer
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--prune", is_flag=True, help="Remove articles whose files are gone from PATHS.")
+@click.option(
+    "--yes", is_flag=True, help="With --prune: also prune a PATH that is missing or empty."
+)
+@click.option(
+    "--follow-links", is_flag=True, help="Follow symlinks that lead out of a folder in PATHS."
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the index has articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def ingest(
-    ctx: click.Context, paths: tuple[str, ...], prune: bool, if_empty: bool, as_json: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    prune: bool,
+    yes: bool,
+    follow_links: bool,
+    if_empty: bool,
+    as_json: bool,
 ) -> None:
     """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
     URLs of feeds (RSS, Atom, RDF) or article pages."""
@@ -31,7 +43,11 @@ def ingest(
     if if_empty and bot.counts()[0] > 0:
         return
     report = with_progress(
-        "reading", as_json, lambda progress: bot.ingest(*paths, prune=prune, progress=progress)
+        "reading",
+        as_json,
+        lambda progress: bot.ingest(
+            *paths, prune=prune, confirm=yes, follow_links=follow_links, progress=progress
+        ),
     )
     show_report(report, as_json)
 

@@ -32,40 +32,98 @@ def _sentence_tokenizer() -> Any:
     return lambda text: split_by_sentence_tokenizer_internal(text, punkt)
 
 
-@lru_cache(maxsize=4)
-def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
+def _cut_long(sentences: list[str], limit: int) -> list[str]:
+    """`sentences` with each one longer than `limit` characters cut at spaces into pieces of
+    about `limit`: the splitter would otherwise count tokens word by word (a text on one
+    line with no sentence end is one sentence). The pieces join up to the same text."""
+    out: list[str] = []
+    for sentence in sentences:
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", limit // 2, limit) + 1 or limit
+            out.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if sentence:
+            out.append(sentence)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _splitter(chunk_size: int, chunk_overlap: int, long_text: bool = False) -> Any:
     from llama_index.core.node_parser import SentenceSplitter
 
+    tokenize = _sentence_tokenizer()
+    if long_text:  # pieces of about half a chunk (~4 characters a token)
+        limit = 2 * chunk_size
+
+        def tokenize_long(text: str) -> list[str]:
+            return _cut_long(_sentence_tokenizer()(text), limit)
+
+        tokenize = tokenize_long
     return SentenceSplitter(
-        chunk_size=chunk_size,
-        chunk_overlap=chunk_overlap,
-        chunking_tokenizer_fn=_sentence_tokenizer(),
+        chunk_size=chunk_size, chunk_overlap=chunk_overlap, chunking_tokenizer_fn=tokenize
     )
 
 
+LONG_TEXT = 100_000
+"""Texts longer than this many characters are cut into segments before the splitter runs."""
+SEGMENT = 20_000
+"""About this many characters per segment, cut at a paragraph, line, sentence or word break:
+the splitter's time and memory grow faster than the text (a 3 MB file on one line)."""
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the pieces `text` is chunked in: the whole text when it is short,
+    else segments of at most `SEGMENT` characters that end at the best break in their second
+    half (a chunk never spans two of them)."""
+    if len(text) <= LONG_TEXT:
+        return [(0, len(text))]
+    spans = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + SEGMENT)
+        if end < len(text):
+            half = start + SEGMENT // 2
+            for separator in ("\n\n", "\n", ". ", " "):
+                cut = text.rfind(separator, half, end)
+                if cut >= 0:
+                    end = cut + len(separator)
+                    break
+        spans.append((start, end))
+        start = end
+    return spans
+
+
 def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 20) -> list[Chunk]:
-    """Sentence-aware chunks with their character offsets in `article.text`."""
-    pieces = _splitter(chunk_size, chunk_overlap).split_text(article.text)
+    """Sentence-aware chunks with their character offsets in `article.text`. A text over
+    `LONG_TEXT` characters is chunked segment by segment, with over-long sentences cut."""
+    spans = segments(article.text)
+    splitter = _splitter(chunk_size, chunk_overlap, len(spans) > 1)
     chunks: list[Chunk] = []
-    cursor = 0
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        start = article.text.find(piece, cursor)
-        if start < 0:
-            start = article.text.find(piece)
-        if start < 0:  # the splitter normalised something: fall back to the first words
-            head = piece[:40]
-            start = max(article.text.find(head, cursor), cursor)
-            end = min(len(article.text), start + len(piece))
-            text = article.text[start:end]
-        else:
-            end = start + len(piece)
-            text = piece
-        index = len(chunks)
-        chunks.append(Chunk(chunk_id(article.id, index), article.id, index, text, start, end))
-        cursor = start + 1
+    for begin, finish in spans:
+        segment = article.text[begin:finish]
+        cursor = 0
+        for piece in splitter.split_text(segment):
+            piece = piece.strip()
+            if not piece:
+                continue
+            start = segment.find(piece, cursor)
+            if start < 0:
+                start = segment.find(piece)
+            if start < 0:  # the splitter normalised something: fall back to the first words
+                head = piece[:40]
+                start = max(segment.find(head, cursor), cursor)
+                end = min(len(segment), start + len(piece))
+                text = segment[start:end]
+            else:
+                end = start + len(piece)
+                text = piece
+            index = len(chunks)
+            chunks.append(
+                Chunk(
+                    chunk_id(article.id, index), article.id, index, text, begin + start, begin + end
+                )
+            )
+            cursor = start + 1
     return chunks
 
 

@@ -9,12 +9,14 @@ calls: it splits paths from URLs, reads files and fetches feeds, and prunes by r
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
+from ..errors import SourceError
 from ..models.embeddings import Embedder
 from ..sources import feeds
 from ..sources.files import iter_path
@@ -26,12 +28,14 @@ EMBED_GROUP = 256
 """Chunks embedded per model pass; also the granularity of progress and of commits."""
 
 
-def collect(paths: Iterable[Path], max_bytes: int) -> tuple[list[Article], list[Skipped]]:
+def collect(
+    paths: Iterable[Path], max_bytes: int, *, follow_links: bool = False
+) -> tuple[list[Article], list[Skipped]]:
     """Read files and folders into articles (paths made absolute) and skipped inputs."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for path in paths:
-        for item in iter_path(path, max_bytes=max_bytes):
+        for item in iter_path(path, max_bytes=max_bytes, follow_links=follow_links):
             if isinstance(item, Skipped):
                 skipped.append(item)
             elif item.path and "://" not in item.path:
@@ -119,22 +123,82 @@ def ingest_articles(
     return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)
 
 
-def prune_under(store: Store, roots: Sequence[Path]) -> Callable[[set[str]], list[str]]:
+def _resolved(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _file_origins(store: Store) -> dict[str, str]:
+    """Stored article id -> the resolved path of the file it was read from (not URLs)."""
+    return {
+        info.id: _resolved(info.path)
+        for info in store.list_articles()
+        if info.path and not feeds.is_url(info.path)
+    }
+
+
+def prune_under(
+    store: Store, roots: Sequence[Path], protected: Sequence[str] = ()
+) -> Callable[[set[str]], list[str]]:
     """A pruner for `ingest_articles`: stored articles read from a file under one of `roots`
-    that this ingest did not see again (URLs are never pruned)."""
-    resolved = [str(r.resolve()) for r in roots]
+    that this ingest did not see again (URLs are never pruned), except those under a
+    `protected` path (an input this ingest could not read: a failed read deletes nothing)."""
+    resolved = [_resolved(r) for r in roots]
+    kept = [_resolved(p) for p in protected]
 
     def gone(seen: set[str]) -> list[str]:
-        found = []
-        for info in store.list_articles():
-            if info.id in seen or not info.path or feeds.is_url(info.path):
-                continue
-            origin = str(Path(info.path).resolve())
-            if any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in resolved):
-                found.append(info.id)
-        return found
+        return [
+            article_id
+            for article_id, origin in _file_origins(store).items()
+            if article_id not in seen
+            and any(_under(origin, r) for r in resolved)
+            and not any(_under(origin, k) for k in kept)
+        ]
 
     return gone
+
+
+def unreadable(skipped: Sequence[Skipped]) -> list[str]:
+    """The paths of inputs that are there but could not be read (a dangling symlink names
+    something that is gone, so it is not one of them)."""
+    return [s.path for s in skipped if not (os.path.islink(s.path) and not os.path.exists(s.path))]
+
+
+def check_prune(
+    store: Store,
+    roots: Sequence[Path],
+    articles: Sequence[Article],
+    skipped: Sequence[Skipped],
+    *,
+    confirm: bool,
+) -> list[Skipped]:
+    """Refuse (SourceError) to prune a root that is missing, or in which nothing was found,
+    while indexed articles came from it: a moved folder or an unmounted share must not empty
+    the index. With `confirm`, prune it anyway; returns `skipped` without the missing roots
+    so confirmed."""
+    stored = list(_file_origins(store).values())
+    there = [a.path for a in articles if a.path]
+    found = [_resolved(p) for p in there + [s.path for s in skipped if os.path.lexists(s.path)]]
+    gone_roots: set[str] = set()
+    for root in roots:
+        where = _resolved(root)
+        indexed = sum(1 for path in stored if _under(path, where))
+        if not indexed or any(_under(path, where) for path in found):
+            continue
+        missing = not root.exists()
+        if not confirm:
+            state = "it does not exist" if missing else "no articles were found in it"
+            raise SourceError(
+                f"not pruning {root}: {state}, and {indexed} indexed articles came from it "
+                "(moved, mistyped or not mounted?); confirm with --yes (confirm=True) to "
+                "remove them"
+            )
+        if missing:
+            gone_roots.add(where)
+    return [s for s in skipped if _resolved(s.path) not in gone_roots]
 
 
 @dataclass
@@ -150,18 +214,26 @@ class Ingester:
         paths: Sequence[str | Path],
         *,
         prune: bool = False,
+        confirm: bool = False,
+        follow_links: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Index files, folders and http(s) URLs; with `prune`, remove the articles that
-        came from these folders and files but are gone from them."""
+        came from these folders and files but are gone from them. A folder that is missing or
+        holds nothing while articles came from it is refused unless `confirm`; what could not
+        be read keeps its articles. Links out of a folder are followed only with
+        `follow_links`."""
         urls = [str(p) for p in paths if feeds.is_url(str(p))]
         roots = [Path(p).expanduser() for p in paths if not feeds.is_url(str(p))]
         max_bytes = int(self.settings.ingest.max_file_mb * 1_000_000)
-        articles, skipped = collect(roots, max_bytes)
-        prune_roots = roots if prune else None
+        articles, skipped = collect(roots, max_bytes, follow_links=follow_links)
+        pruner = None
+        if prune:
+            skipped = check_prune(self.store, roots, articles, skipped, confirm=confirm)
+            pruner = prune_under(self.store, roots, unreadable(skipped))
         if urls:
-            return self.urls(urls, articles, skipped, prune_roots, progress)
-        return self.articles(articles, skipped=skipped, prune_roots=prune_roots, progress=progress)
+            return self.urls(urls, articles, skipped, pruner, progress)
+        return self._index(articles, skipped, pruner, progress)
 
     def articles(
         self,
@@ -169,9 +241,24 @@ class Ingester:
         *,
         skipped: Sequence[Skipped] = (),
         prune_roots: Sequence[Path] | None = None,
+        confirm: bool = False,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
-        """Index `articles` (and report `skipped`); prune under `prune_roots` when given."""
+        """Index `articles` (and report `skipped`); prune under `prune_roots` when given
+        (a root none of `articles` is under is refused unless `confirm`)."""
+        pruner = None
+        if prune_roots is not None:
+            check_prune(self.store, prune_roots, articles, (), confirm=confirm)
+            pruner = prune_under(self.store, prune_roots)
+        return self._index(articles, skipped, pruner, progress)
+
+    def _index(
+        self,
+        articles: Sequence[Article],
+        skipped: Sequence[Skipped],
+        pruner: Callable[[set[str]], Sequence[str]] | None,
+        progress: ProgressFn | None,
+    ) -> IngestReport:
         ing = self.settings.ingest
         return ingest_articles(
             self.store,
@@ -180,7 +267,7 @@ class Ingester:
             chunk_size=ing.chunk_size,
             chunk_overlap=ing.chunk_overlap,
             skipped=skipped,
-            prune_ids=None if prune_roots is None else prune_under(self.store, prune_roots),
+            prune_ids=pruner,
             progress=progress,
         )
 
@@ -189,14 +276,16 @@ class Ingester:
         urls: Iterable[str],
         articles: Sequence[Article] = (),
         skipped: Sequence[Skipped] = (),
-        prune_roots: Sequence[Path] | None = None,
+        pruner: Callable[[set[str]], Sequence[str]] | None = None,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Fetch feeds and pages (conditionally), then index them with `articles`. The
         feeds' state is recorded only after the ingest, so a failed one fetches again."""
         started = time.perf_counter()
         f = self.settings.feeds
-        options = feeds.FetchOptions(f.timeout, f.max_bytes, f.user_agent, f.concurrency)
+        options = feeds.FetchOptions(
+            f.timeout, f.max_bytes, f.user_agent, f.concurrency, f.max_pages, tuple(f.allow_hosts)
+        )
 
         def on_fetch(phase: str, done: int, total: int) -> None:
             if progress is not None:
@@ -206,11 +295,8 @@ class Ingester:
         fetched = feeds.fetch(
             urls, options, data_dir=data_dir, indexed=self.store.hashes(), progress=on_fetch
         )
-        report = self.articles(
-            [*articles, *fetched.articles],
-            skipped=[*skipped, *fetched.skipped],
-            prune_roots=prune_roots,
-            progress=progress,
+        report = self._index(
+            [*articles, *fetched.articles], [*skipped, *fetched.skipped], pruner, progress
         )
         fetched.commit(data_dir)
         return replace(

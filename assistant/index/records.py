@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import AssistantError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
+from .chroma_client import disk_full, open_client
 
 _CHUNK_SEPARATOR = "::"
 
@@ -107,9 +108,10 @@ class Guarded:
     """A Chroma collection whose failures (a server gone away, a broken disk) surface as one
     `StoreError` line naming the store, not as raw httpx or chromadb exceptions."""
 
-    def __init__(self, collection: Any, where: str) -> None:
+    def __init__(self, collection: Any, where: str, data_dir: Path | None = None) -> None:
         self._collection = collection
         self._where = where
+        self._data_dir = data_dir
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._collection, name)
@@ -122,6 +124,13 @@ class Guarded:
             except AssistantError:
                 raise
             except Exception as exc:  # chromadb and httpx raise many unrelated types
+                full = disk_full(exc, self._data_dir)
+                if full is not None:
+                    raise StoreError(full) from None
+                if _timed_out(exc):
+                    raise StoreError(
+                        f"the vector store at {self._where} did not answer in time (store.timeout)"
+                    ) from None
                 detail = " ".join(str(exc).split()) or type(exc).__name__
                 raise StoreError(f"the vector store at {self._where} failed: {detail}") from None
 
@@ -129,24 +138,18 @@ class Guarded:
 
 
 def connect(
-    url: str, data_dir: Path, settings: Any, collection: str, provider: str, model: str
-) -> tuple[Any, Guarded, Guarded, Guarded]:
-    """The Chroma client (a server's, or embedded in `data_dir`) and the store's three
-    collections, each `Guarded`."""
-    import chromadb
-
-    if url:
-        from urllib.parse import urlparse
-
-        parsed = urlparse(url)
-        client: Any = chromadb.HttpClient(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=settings,
-        )
-    else:
-        client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    url: str,
+    data_dir: Path,
+    settings: Any,
+    collection: str,
+    provider: str,
+    model: str,
+    timeout: float = 30.0,
+) -> tuple[Any, Guarded, Guarded, Guarded, bool]:
+    """The Chroma client (a server's, or embedded in `data_dir`), the store's three
+    collections, each `Guarded`, and whether the index is a read-only snapshot."""
+    opened = open_client(data_dir, url, timeout, settings)
+    client: Any = opened.client
     ef = chroma_embedding_function(provider, model)
     space = {"hnsw:space": "cosine"}
 
@@ -154,14 +157,25 @@ def connect(
         made = client.get_or_create_collection(
             f"{collection}_{name}", embedding_function=ef, metadata=metadata
         )
-        return Guarded(made, url or str(data_dir))
+        return Guarded(made, url or str(data_dir), None if url else data_dir)
 
     return (
         client,
         open_collection("chunks", space),
         open_collection("articles", space),
         open_collection("state", None),
+        opened.read_only,
     )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """An httpx timeout (a Chroma server that stopped answering), whatever wraps it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if "Timeout" in type(seen).__name__:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def jsonable(value: Any) -> bool:

@@ -25,9 +25,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..config import private_dir, private_tree
 from ..errors import IngestLockedError, StoreError
 from ..models.embeddings import FloatArray
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit, IndexCheck
+from .chroma_client import disk_full, read_only_error
 from .keyword import KeywordIndex, KeywordIndexError
 from .records import (
     WriteRecords,
@@ -73,12 +75,13 @@ class Store:
         lease_seconds: float = 60.0,
         check: bool = True,
         notify: Callable[[str], None] | None = None,
+        timeout: float = 30.0,
     ) -> None:
         from chromadb.config import Settings as ChromaSettings
 
         self.data_dir = data_dir
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(data_dir)  # the index and the chat history are the user's own
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -90,14 +93,26 @@ class Store:
             # that at once fail ("database is locked", chroma-core/chroma#7040)
             with file_lock(data_dir / "open.lock"):
                 opened = connect(
-                    url, data_dir, settings, collection, embedding_provider, embedding_model
+                    url,
+                    data_dir,
+                    settings,
+                    collection,
+                    embedding_provider,
+                    embedding_model,
+                    timeout,
                 )
             self.client: Any = opened[0]
             self.chunks: Any = opened[1]
             self.articles_col: Any = opened[2]
             self.state_col: Any = opened[3]
+            self.read_only = opened[4]
+        except StoreError:
+            raise
         except Exception as exc:  # chromadb raises many unrelated types
-            raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from None
+            full = disk_full(exc, None if url else data_dir)
+            raise StoreError(
+                full or f"cannot open the vector store at {self.where}: {exc}"
+            ) from None
         self.state = StoreState(self.state_col, self.where, lease_seconds)
         self.keyword_index = KeywordIndex(data_dir / f"{collection}_keyword")
         self.stories = StoryIndex(data_dir / f"{collection}_stories.json")
@@ -110,12 +125,15 @@ class Store:
             f"{collection}_pending.json",
         ):
             path = data_dir / legacy  # the bm25s index and pending file of earlier versions
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+            if not self.read_only:
+                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         self._lease: Lease | None = None
         self._seen: int | None = None
         self._checked = -FRESH_FOR
         """The store generation this process's vector and keyword views reflect."""
         self._max_batch = int(getattr(self.client, "get_max_batch_size", lambda: 5000)())
+        if not self.read_only:
+            private_tree(data_dir)  # files of an older install, or made by Chroma: 0600
         if check:
             self.sync.check_open(self.state.read(), int(self.chunks.count()))
         self.recover()
@@ -125,9 +143,11 @@ class Store:
     def ingest_lock(self) -> Iterator[None]:
         """Serialise writers: a second ingest fails at once with a clear message, whether it
         runs on this data dir (a file lock) or on another machine sharing the Chroma server
-        (the lease in Chroma)."""
+        (the lease in Chroma). A full disk met while the lock is held is said to be one."""
+        if self.read_only:
+            raise read_only_error(self.data_dir)
         path = self.data_dir / "ingest.lock"
-        with open(path, "w") as handle:
+        with open(path, "w") as handle, _disk_errors(self.data_dir):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -145,6 +165,7 @@ class Store:
                     self.state.release(lease)
                 except StoreError:
                     pass  # it expires by itself
+                private_tree(self.data_dir)  # what this ingest wrote is owner-only too
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _snapshot(self) -> Snapshot:
@@ -159,7 +180,7 @@ class Store:
         so every reader syncs. Unless the caller holds the ingest lock (`locked`), this
         takes it, and does nothing while another ingest (on any machine) holds it."""
         snapshot = self.state.read()
-        if snapshot is None or snapshot.pending is None:
+        if snapshot is None or snapshot.pending is None or self.read_only:
             return
         if not locked:
             try:
@@ -392,3 +413,15 @@ class Store:
                 strict=True,
             )
         ]
+
+
+@contextmanager
+def _disk_errors(data_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        full = disk_full(exc, data_dir)
+        if full is None:
+            raise
+        raise StoreError(full) from None
+

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EmbeddingError
+from ..text import valid_text
 
 MINILM_NAME = "all-MiniLM-L6-v2-int8"
 MAX_TOKENS = 256  # the sentence-transformers limit of all-MiniLM-L6-v2
@@ -84,12 +85,13 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+        return [len(e.ids) for e in self._tokenizer.encode_batch([valid_text(t) for t in texts])]
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
+        # the tokenizer takes only text UTF-8 can encode (a lone surrogate is a TypeError)
+        encodings = self._tokenizer.encode_batch([valid_text(t) for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for begin in range(0, len(order), self.batch_size):

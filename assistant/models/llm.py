@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -19,7 +20,9 @@ from typing import Any, Protocol
 
 from ..config import LLMSettings
 from ..errors import LLMError
+from ..text import valid_text
 from .local import MODEL_NAME, local_available, model_file
+from .remote import OPENAI_KEY_ENV, PLACEHOLDER_KEY, Budget, api_key
 
 Message = dict[str, str]
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -45,11 +48,16 @@ class LLM(Protocol):
         """Prepare for prompts that start like `messages`, if that is free."""
 
 
+def valid_messages(messages: Sequence[Message]) -> list[Message]:
+    """`messages` as they may leave for a model: text UTF-8 can encode (see `valid_text`)."""
+    return [{key: valid_text(value) for key, value in m.items()} for m in messages]
+
+
 def resolve_provider(settings: LLMSettings) -> str:
     """`auto` -> openai (key or base_url set) -> local (installed) -> extractive."""
     if settings.provider != "auto":
         return settings.provider
-    if settings.base_url or os.environ.get("OPENAI_API_KEY"):
+    if settings.base_url or os.environ.get(settings.api_key_env or OPENAI_KEY_ENV):
         return "openai"
     if settings.model_path or local_available():
         return "local"
@@ -57,38 +65,60 @@ def resolve_provider(settings: LLMSettings) -> str:
 
 
 class OpenAIChat:
-    """Chat completions over HTTP with the openai SDK (retries with backoff on 429/5xx)."""
+    """Chat completions over HTTP with the openai SDK: retries with back-off on 429/5xx, all
+    within `llm.timeout`; the key only where it belongs (see `remote`)."""
 
     provider = "openai"
 
     def __init__(self, settings: LLMSettings) -> None:
         from openai import OpenAI
 
-        key = os.environ.get("OPENAI_API_KEY")
+        key = api_key(settings.base_url, settings.api_key_env)
         if not key and not settings.base_url:
             raise LLMError(
-                "llm.provider is openai but OPENAI_API_KEY is not set; set it, point "
-                "llm.base_url at an OpenAI-compatible server, or use --provider extractive"
+                f"llm.provider is openai but {settings.api_key_env or OPENAI_KEY_ENV} is not "
+                "set; set it, point llm.base_url at an OpenAI-compatible server, or use "
+                "--provider extractive"
             )
         self.model = settings.model or DEFAULT_OPENAI_MODEL
         self.base_url = settings.base_url or "https://api.openai.com/v1"
+        self.timeout = settings.timeout
+        self.key_name = settings.api_key_env or OPENAI_KEY_ENV
         self._client = OpenAI(
-            api_key=key or "not-needed",
+            api_key=key or PLACEHOLDER_KEY,
             base_url=settings.base_url or None,
             timeout=settings.timeout,
-            max_retries=2,
+            max_retries=0,  # retried here, within llm.timeout (the SDK's own would triple it)
         )
+
+    def _create(self, **request: Any) -> Any:
+        """The streaming response, tried again while `Budget` allows; raises the last error."""
+        import openai
+
+        budget = Budget(self.timeout)
+        while True:
+            try:
+                return self._client.chat.completions.create(
+                    **request, stream=True, timeout=max(budget.left, 0.001)
+                )
+            except (openai.APIStatusError, openai.APIConnectionError) as exc:
+                status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
+                headers = exc.response.headers if isinstance(exc, openai.APIStatusError) else None
+                wait = budget.retry_after(status, headers)
+                if wait is None:
+                    raise
+                time.sleep(wait)
 
     def _explain(self, exc: Exception) -> str:
         import openai
 
         where = self.base_url
         if isinstance(exc, openai.APITimeoutError):
-            return f"the LLM server at {where} did not answer in time (timed out)"
+            return f"the LLM server at {where} did not answer in {self.timeout:g} s (llm.timeout)"
         if isinstance(exc, openai.APIConnectionError):
             return f"cannot reach the LLM server at {where} (is it running? no network?)"
         if isinstance(exc, openai.AuthenticationError):
-            return f"the LLM server at {where} refused the API key (401); check OPENAI_API_KEY"
+            return f"the LLM server at {where} refused the API key (401); check {self.key_name}"
         if isinstance(exc, openai.NotFoundError):
             return f"the LLM server at {where} does not know the model {self.model!r} (404)"
         if isinstance(exc, openai.RateLimitError):
@@ -109,11 +139,11 @@ class OpenAIChat:
         got = ""
         finished = False
         response = None
+        events, most_events, most_chars = 0, 2 * max_tokens + 16, 16 * max_tokens
         try:
-            response = self._client.chat.completions.create(
+            response = self._create(
                 model=self.model,
-                messages=list(messages),  # type: ignore[arg-type]
-                stream=True,
+                messages=valid_messages(messages),
                 max_tokens=max_tokens,
                 temperature=temperature,
             )
@@ -123,17 +153,29 @@ class OpenAIChat:
                 choice = event.choices[0]
                 if choice.finish_reason is not None:
                     finished = True
-                delta = choice.delta.content
+                delta = valid_text(choice.delta.content or "")  # a reply is outside text
                 if delta:
                     got += delta
                     yield delta
+                events += 1
+                if events > most_events or len(got) > most_chars:  # it ignores max_tokens
+                    message = (
+                        f"the LLM server at {self.base_url} went on past llm.max_tokens = "
+                        f"{max_tokens}; the answer was cut there"
+                    )
+                    raise PartialAnswer(message, got)
+        except PartialAnswer:
+            raise
         except (openai.OpenAIError, ValueError, KeyError) as exc:
             message = self._explain(exc)
             if got:
                 raise PartialAnswer(message + " (the answer is incomplete)", got) from None
             raise LLMError(message) from None
         except httpx.TimeoutException:  # a stall mid-stream surfaces raw from httpx
-            message = f"the LLM server at {self.base_url} timed out mid-answer (llm.timeout)"
+            message = (
+                f"the LLM server at {self.base_url} stopped sending for {self.timeout:g} s "
+                "mid-answer (llm.timeout)"
+            )
             if got:
                 raise PartialAnswer(message + " (the answer is incomplete)", got) from None
             raise LLMError(message) from None
@@ -224,14 +266,14 @@ class LocalLlama:
         with _LOCAL_LOCK:
             try:
                 chunks = self._llama.create_chat_completion(
-                    messages=list(messages),
+                    messages=valid_messages(messages),
                     stream=True,
                     max_tokens=max_tokens,
                     temperature=temperature,
                     repeat_penalty=1.05,
                 )
                 for chunk in chunks:
-                    delta = chunk["choices"][0]["delta"].get("content")
+                    delta = valid_text(chunk["choices"][0]["delta"].get("content") or "")
                     if delta:
                         yield delta
             except ValueError as exc:  # e.g. the prompt does not fit the context

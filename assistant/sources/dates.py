@@ -2,8 +2,9 @@
 
 Files and feeds write dates every way there is: ISO strings, RFC 2822, "5 Nov 2024 9:00
 EST", epoch seconds or milliseconds. `normalise_date` turns all of them into one ISO form (a
-value missing its year or day is None rather than a guess), so the store can filter and sort
-articles by `to_epoch` of that one form. Shared by the file readers and the feed reader.
+value missing its year or day, or with a year of fewer than four digits, is None rather than
+a guess), so the store can filter and sort articles by `to_epoch` of that one form. Shared by
+the file readers and the feed reader.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ _DEFAULT_B = datetime(1908, 2, 2, 1, 1, 1)
 _TZ_OFFSETS = (
     "EST=-5 EDT=-4 CST=-6 CDT=-5 MST=-7 MDT=-6 PST=-8 PDT=-7 BST=1 CET=1 CEST=2 AEST=10 AEDT=11"
 )
+
+
+class _FourDigitYears(date_parser.parserinfo):  # type: ignore[misc]
+    """dateutil reads "1" or "24" as a year of this century ("Thu, 01 Jan 1" -> 2001):
+    a year must be written whole, with four digits."""
+
+    def convertyear(self, year: int, century_specified: bool = False) -> int:
+        if not century_specified or year < 1000:
+            raise ValueError(f"year {year} is not written with four digits")
+        return int(super().convertyear(year, century_specified))
+
+
+_PARSER_INFO = _FourDigitYears()
 _TZINFOS = {
     name: timezone(timedelta(hours=int(hours)))
     for name, hours in (pair.split("=") for pair in _TZ_OFFSETS.split())
@@ -53,8 +67,12 @@ def normalise_date(value: Any) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            first = date_parser.parse(raw, default=_DEFAULT_A, tzinfos=_TZINFOS)
-            second = date_parser.parse(raw, default=_DEFAULT_B, tzinfos=_TZINFOS)
+            first = date_parser.parse(
+                raw, parserinfo=_PARSER_INFO, default=_DEFAULT_A, tzinfos=_TZINFOS
+            )
+            second = date_parser.parse(
+                raw, parserinfo=_PARSER_INFO, default=_DEFAULT_B, tzinfos=_TZINFOS
+            )
     except (ValueError, OverflowError):
         return None
     assert isinstance(first, datetime) and isinstance(second, datetime)

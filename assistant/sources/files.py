@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
+from ..text import valid_text
 from ..types import Article, Skipped
 from .formats import normalise_newlines, parse_html, parse_record, parse_text
 
@@ -45,11 +46,11 @@ class ReadResult:
     skipped: list[Skipped]
 
 
-def read_path(path: Path, *, max_bytes: int = 20_000_000) -> ReadResult:
+def read_path(path: Path, *, max_bytes: int = 20_000_000, follow_links: bool = False) -> ReadResult:
     """Read a file or a folder (recursively) into articles, collecting what was skipped."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in iter_path(path, max_bytes=max_bytes):
+    for item in iter_path(path, max_bytes=max_bytes, follow_links=follow_links):
         if isinstance(item, Article):
             articles.append(item)
         else:
@@ -57,37 +58,45 @@ def read_path(path: Path, *, max_bytes: int = 20_000_000) -> ReadResult:
     return ReadResult(articles=articles, skipped=skipped)
 
 
-def iter_path(path: Path, *, max_bytes: int = 20_000_000) -> Iterator[Article | Skipped]:
+def iter_path(
+    path: Path, *, max_bytes: int = 20_000_000, follow_links: bool = False
+) -> Iterator[Article | Skipped]:
     """Yield articles and skipped inputs one at a time, in a deterministic (sorted) order.
 
     In a folder, hidden entries (names starting with ".") and files of unsupported types are
-    ignored, and each real directory is entered once, so symlink loops terminate.
+    ignored, and each real directory is entered once, so symlink loops terminate. A symlink
+    to outside the folder (a link to /etc/passwd) is skipped unless `follow_links`.
     """
     root = Path(path)
     try:
         mode = root.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        yield Skipped(str(root), "no such file or directory")
+        yield Skipped(shown_name(root), "no such file or directory")
         return
     except OSError as exc:
-        yield Skipped(str(root), _os_reason(exc))
+        yield Skipped(shown_name(root), _os_reason(exc))
         return
     if stat.S_ISDIR(mode):
-        yield from _walk(root, root, {os.path.realpath(root)}, max_bytes)
+        real = os.path.realpath(root)
+        yield from _walk(root, root, {real}, max_bytes, None if follow_links else real)
     elif root.suffix.lower() not in SUPPORTED_SUFFIXES:
-        yield Skipped(str(root), f"unsupported file type {root.suffix or '(no suffix)'}")
+        yield Skipped(shown_name(root), f"unsupported file type {root.suffix or '(no suffix)'}")
     else:
         yield from _read_file(root, root.name, max_bytes)
 
 
+OUTSIDE_LINK = "a link to outside the folder, not followed (--follow-links follows it)"
+
+
 def _walk(
-    root: Path, directory: Path, visited: set[str], max_bytes: int
+    root: Path, directory: Path, visited: set[str], max_bytes: int, inside: str | None
 ) -> Iterator[Article | Skipped]:
+    """Walk `directory`; links leading out of the folder `inside` (when set) are skipped."""
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
-        yield Skipped(str(directory), _os_reason(exc))
+        yield Skipped(shown_name(directory), _os_reason(exc))
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -97,17 +106,27 @@ def _walk(
             is_dir = entry.is_dir()
         except OSError:
             is_dir = False
+        if not is_dir and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if inside is not None and entry.is_symlink():
+            if not _within(os.path.realpath(child), inside):
+                yield Skipped(shown_name(child), OUTSIDE_LINK)
+                continue
         if is_dir:
             real = os.path.realpath(child)
             if real not in visited:
                 visited.add(real)
-                yield from _walk(root, child, visited, max_bytes)
-        elif child.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield from _read_file(child, child.relative_to(root).as_posix(), max_bytes)
+                yield from _walk(root, child, visited, max_bytes, inside)
+        else:
+            yield from _read_file(child, shown_name(child.relative_to(root)), max_bytes)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _read_file(file: Path, rel: str, max_bytes: int) -> Iterator[Article | Skipped]:
-    shown = str(file)
+    shown = shown_name(file)
     too_big = f"larger than {_size_label(max_bytes)} limit"
     try:
         info = file.stat()
@@ -216,6 +235,22 @@ def _decode(data: bytes) -> str:
         if _CONTROL_CHARS.search(text):  # not text in any Western legacy encoding either
             raise SourceError("not valid UTF-8 text") from None
     return normalise_newlines(text)
+
+
+def shown_name(path: Path) -> str:
+    """`path` as text (POSIX separators): the bytes of a name that is not UTF-8 (which
+    Python keeps as surrogate escapes) read as cp1252, like the bytes of a legacy file, so
+    "caf\\xe9.txt" is "café.txt"; what even cp1252 lacks becomes U+FFFD."""
+    name = path.as_posix()
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(name).decode("utf-8", errors=_CP1252_FALLBACK)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return valid_text(name)
 
 
 def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:

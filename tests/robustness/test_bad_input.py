@@ -76,7 +76,7 @@ BAD = {
     "bad [red] name.json": "invalid JSON",
     "only_script.html": "no article text found in HTML",
     "fifo.txt": "not a regular file",
-    "zero.txt": "not a regular file",
+    "zero.txt": "a link to outside the folder",
     "dangling.txt": "no such file or directory",
 }
 GOOD = {
@@ -152,7 +152,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(root / "bad [red] name.json", "{oops")
     write(root / "only_script.html", ONLY_SCRIPT_PAGE)
     os.mkfifo(root / "fifo.txt")  # opening it would block: stat says it is no file
-    (root / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    (root / "zero.txt").symlink_to("/dev/zero")  # leaves the folder; read, it would never end
     (root / "dangling.txt").symlink_to(root / "gone.txt")
     # symlink loops: the walk enters each real directory once
     (root / "notes" / "loop").symlink_to(root, target_is_directory=True)

@@ -4,9 +4,12 @@ Files are what a person already has; feeds are how news keeps arriving. This mod
 http(s) URLs and turns them into the same `Article` / `Skipped` values as `files`, so the
 ingest pipeline (incremental hashing: unchanged articles cost no embedding) is reused as is.
 
-The network is treated as hostile and slow: only http and https, a timeout per operation,
-a body size cap (stop reading past it), at most 5 redirects, a clear User-Agent. A broken
-feed or page becomes a `Skipped(url, reason)` and the rest proceeds.
+The network is treated as hostile and slow: only http and https, one deadline per request
+(connect, headers, body and redirects), a body size cap (stop reading past it), at most 5
+redirects, a clear User-Agent, and only the addresses `guard` allows (no link-local or
+metadata address ever; a private one only for a host the user named), checked again on every
+redirect hop. At most `max_pages` linked pages are fetched per refresh; the rest wait for
+the next one. A broken feed or page becomes a `Skipped(url, reason)` and the rest proceeds.
 
 Refreshes are polite and cheap: conditional requests with the validators that
 `subscriptions` keeps in `<data_dir>/feeds.json` (a 304 downloads and re-embeds nothing),
@@ -18,7 +21,6 @@ gets its linked page fetched here).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -52,10 +54,14 @@ class FetchOptions:
     """How to talk to servers (the `[feeds]` settings)."""
 
     timeout: float = 15.0
-    """Seconds per connect / read; a whole body must arrive within four times this."""
+    """Seconds one request may take in all: connect, headers, body, redirects."""
     max_bytes: int = 5_000_000
     user_agent: str = USER_AGENT
     concurrency: int = 4
+    max_pages: int = 300
+    """Linked article pages fetched per call; the others are left for the next one."""
+    allow_hosts: tuple[str, ...] = ()
+    """Private hosts, addresses or networks that may be fetched though not named."""
 
 
 @dataclass
@@ -106,6 +112,8 @@ def fetch(
     """
     import httpx  # imported here: the chat must open fast
 
+    from .guard import AddressPolicy, GuardedTransport
+
     notify = progress or (lambda _phase, _done, _total: None)
     state = load_state(data_dir)
     result = FetchResult()
@@ -123,12 +131,16 @@ def fetch(
     known = set(indexed)
     headers = {"User-Agent": options.user_agent, "Accept": ACCEPT}
     workers = max(1, min(options.concurrency, len(todo)))
+    named = {(u.host, u.port or (443 if u.scheme == "https" else 80)) for u in map(httpx.URL, todo)}
+    policy = AddressPolicy(frozenset(named), options.allow_hosts)
     with (
         httpx.Client(
             timeout=options.timeout,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             headers=headers,
+            transport=GuardedTransport(policy, max_connections=workers * 2),
+            trust_env=False,  # a proxy would connect where the guard never looked
         ) as client,
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feeds") as pool,
     ):
@@ -137,7 +149,7 @@ def fetch(
             [partial(_read_source, client, u, options, state, known) for u in todo],
             lambda done: notify("fetching", done, len(todo)),
         )
-        pending = [p for outcome in outcomes for p in outcome.pending]
+        pending = _cap_pages(todo, outcomes, options.max_pages, result)
         pages = _run_all(
             pool,
             [partial(_read_entry_page, client, p, options) for p in pending],
@@ -166,18 +178,45 @@ def fetch_one(url: str, options: FetchOptions) -> Response:
     """GET one http(s) URL under the same caps as a refresh; SourceError with the reason."""
     import httpx
 
+    from .guard import AddressPolicy, GuardedTransport
+
     url = check_url(url)
     headers = {"User-Agent": options.user_agent, "Accept": ACCEPT}
+    parsed = httpx.URL(url)
+    named = frozenset({(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))})
     with httpx.Client(
         timeout=options.timeout,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers=headers,
+        transport=GuardedTransport(AddressPolicy(named, options.allow_hosts)),
+        trust_env=False,  # a proxy would connect where the guard never looked
     ) as client:
         try:
             return _get(client, url, options, {})
         except _FetchError as exc:
             raise SourceError(f"cannot read {url}: {exc}") from None
+
+
+def _cap_pages(
+    urls: list[str], outcomes: list[Outcome], cap: int, result: FetchResult
+) -> list[Pending]:
+    """At most `cap` of the feeds' linked pages, taken from each feed in turn; a feed with
+    pages left over is read in full next time (its validators are not kept) and says how
+    many wait, in a `Skipped` line."""
+    queues = [list(outcome.pending) for outcome in outcomes]
+    chosen: list[Pending] = []
+    while len(chosen) < cap and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < cap:
+                chosen.append(queue.pop(0))
+    for url, outcome, left in zip(urls, outcomes, queues, strict=True):
+        if left:
+            if outcome.http is not None:
+                outcome.http = {**outcome.http, "etag": None, "last_modified": None}
+            reason = f"{len(left)} linked pages left for the next refresh (feeds.max_pages = {cap})"
+            result.skipped.append(Skipped(url, reason))
+    return chosen
 
 
 def _run_all(
@@ -272,10 +311,11 @@ def _get(
     """GET `url`, reading at most `options.max_bytes` of body; raises `_FetchError`."""
     import httpx
 
+    from .guard import deadline
+
     too_big = f"larger than the {_size_label(options.max_bytes)} limit"
-    deadline = time.monotonic() + 4 * options.timeout
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        with deadline(options.timeout), client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status == 304 and headers:
                 body = b""
@@ -293,8 +333,6 @@ def _get(
                     buffer += chunk
                     if len(buffer) > options.max_bytes:
                         raise _FetchError(too_big)
-                    if time.monotonic() > deadline:
-                        raise _FetchError(f"too slow: no full body in {4 * options.timeout:g} s")
                 body = bytes(buffer)
             media, _, params = response.headers.get("content-type", "").partition(";")
             charset = re.search(r"charset=[\"']?([\w-]+)", params, re.IGNORECASE)
@@ -315,6 +353,8 @@ def _get(
     except httpx.UnsupportedProtocol as exc:
         raise _FetchError(f"redirected to an unsupported URL ({exc})") from None
     except httpx.ConnectError as exc:
+        if str(exc).startswith("refused:"):  # the guard's verdict, worded for the user
+            raise _FetchError(str(exc)) from None
         raise _FetchError(f"could not connect ({exc or 'connection refused'})") from None
     except httpx.HTTPError as exc:
         raise _FetchError(f"{type(exc).__name__}: {exc}") from None

@@ -33,6 +33,7 @@ FEED_TYPES = frozenset(
 )
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
+_CHARREF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]+)|0*([0-9]+));")
 _FEED_ROOT = re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:rdf)\b", re.I | re.S)
 
 
@@ -89,7 +90,7 @@ def read_body(
         outcome.articles.append(page)
         return page.title
     parsed = feedparser.parse(
-        response.body,
+        valid_charrefs(response.body),
         response_headers={
             "content-type": _content_type_header(response),
             "content-location": response.url,
@@ -127,7 +128,7 @@ def _read_feed(
         raw_date = entry.get("published") or entry.get("updated")
         updated = entry.get("updated") or entry.get("published")
         published = normalise_date(raw_date) or _from_struct(
-            entry.get("published_parsed") or entry.get("updated_parsed")
+            entry.get("published_parsed") or entry.get("updated_parsed"), raw_date
         )
         metadata: dict[str, Any] = {"feed": url}
         tags = [str(t.get("term")) for t in entry.get("tags", []) if t.get("term")]
@@ -172,6 +173,19 @@ def _read_feed(
 
 
 # -- text ----------------------------------------------------------------------------------
+def valid_charrefs(body: bytes) -> bytes:
+    """`body` with each character reference to no character ("&#xD800;", a lone surrogate,
+    or a code point past U+10FFFF) replaced by U+FFFD's: feedparser aborts on them."""
+
+    def repair(match: re.Match[bytes]) -> bytes:
+        hexa, decimal = match.group(1), match.group(2)
+        digits = hexa or decimal
+        code = int(digits, 16 if hexa else 10) if len(digits) <= 8 else 0x110000
+        return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group()
+
+    return _CHARREF.sub(repair, body) if b"&#" in body else body
+
+
 def page_article(response: Response, *, article_id: str) -> Article:
     """A fetched web page as one article (its URL and host fill in what the page lacks)."""
     article = parse_html(decode(response), article_id=article_id, path=article_id)
@@ -272,9 +286,11 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), "")[:150]
 
 
-def _from_struct(value: Any) -> str | None:
+def _from_struct(value: Any, raw: Any) -> str | None:
+    """feedparser's reading of a date `normalise_date` could not read, when the year it
+    found is written in full in `raw` (feedparser too makes 2001 of "1")."""
     try:
-        if not value:
+        if not value or str(value[0]) not in str(raw or ""):
             return None
         return datetime(*value[:6]).replace(tzinfo=UTC).isoformat(timespec="seconds")
     except (TypeError, ValueError):

@@ -7,7 +7,8 @@ not get its linked page fetched again). The file is written atomically, under a 
 and only after the fetched articles were indexed (`FetchResult.commit`), so a failed ingest
 is retried in full next time.
 
-URL checks live here too: a URL is checked the same way when subscribed and when fetched.
+URL checks live here too: a URL is checked the same way when subscribed and when fetched
+(a host that is only link-local or cloud-metadata addresses is refused at once).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...config import private_dir, private_tree
 from ...errors import SourceError
 
 STATE_FILE = "feeds.json"
@@ -64,6 +66,15 @@ def check_url(url: str) -> str:
         raise SourceError(f"unsupported URL scheme {shown}: only http and https URLs are read")
     if not parts.hostname:
         raise SourceError(f"not a URL (no host): {url}")
+    from .guard import refusal_for_url  # loads httpx: only when a URL is checked
+
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise SourceError(f"not a URL (bad port): {url}") from None
+    refusal = refusal_for_url(parts.hostname, port)
+    if refusal is not None:
+        raise SourceError(f"refused: {refusal}")
     return url
 
 
@@ -158,8 +169,9 @@ def load_state(data_dir: Path) -> dict[str, Any]:
 
 @contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     with _STATE_LOCK, open(data_dir / (STATE_FILE + ".lock"), "a") as handle:
+        private_tree(data_dir / (STATE_FILE + ".lock"))
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

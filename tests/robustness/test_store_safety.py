@@ -1,0 +1,112 @@
+"""The disk under the index: a read-only index can be searched and asked (an ingest into it
+is refused in one line), and a full disk says "the disk is full" rather than Chroma's
+"Error in compaction: Failed to apply logs", with nothing of the index lost.
+
+Both run the real CLI: as a user file permissions apply to (root without its override,
+with setpriv) for the read-only index, and on a 2 MB tmpfs mounted in a private mount
+namespace (`unshare -m`) for the full disk.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, make_assistant, write
+from running import EXE, cli_env, run_assistant
+
+NO_DAC = [
+    "setpriv",
+    "--bounding-set=-dac_override,-dac_read_search",
+    "--inh-caps=-dac_override,-dac_read_search",
+]
+
+
+def _can(command: list[str]) -> bool:
+    if shutil.which(command[0]) is None:
+        return False
+    return subprocess.run([*command, "true"], capture_output=True, check=False).returncode == 0
+
+
+def test_a_read_only_index_can_be_searched(tmp_path: Path) -> None:
+    if not _can(NO_DAC):
+        pytest.skip("needs setpriv to drop root's file-permission override")
+    data_dir = tmp_path / "data"
+    make_assistant(data_dir).ingest(SEEDS)
+    for path in [data_dir, *data_dir.rglob("*")]:
+        path.chmod(0o500 if path.is_dir() else 0o400)
+    before = {p: p.stat().st_mtime_ns for p in data_dir.rglob("*")}
+    try:
+        search = run_assistant(data_dir, "search", "Boeing jets", "--json", prefix=NO_DAC)
+        assert search.returncode == 0, search.stderr
+        assert (
+            json.loads(search.stdout)[0]["article_id"]
+            == SEEDS.joinpath("000_9b8fe6ecb3e6f2bf.txt").name
+        )
+        ask = run_assistant(
+            data_dir,
+            "ask",
+            "How many Boeing jets might China buy?",
+            "--provider",
+            "extractive",
+            "--json",
+            prefix=NO_DAC,
+        )
+        assert ask.returncode == 0, ask.stderr
+        assert json.loads(ask.stdout)["citations"]
+        listed = run_assistant(data_dir, "articles", "--json", prefix=NO_DAC)
+        assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 1
+        ingest = run_assistant(data_dir, "ingest", str(SEEDS), prefix=NO_DAC)
+        assert ingest.returncode == 1
+        assert ingest.stderr.strip().splitlines() == [
+            f"error: the index at {data_dir} is read-only for this user: it can be searched, "
+            "but ingesting needs write access to it"
+        ]
+        assert {p: p.stat().st_mtime_ns for p in data_dir.rglob("*")} == before
+    finally:
+        for path in [data_dir, *data_dir.rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+FULL_DISK = """
+set -e
+mount -t tmpfs -o size=2m tmpfs "$1"
+"$2" ingest "$3" >/dev/null 2>&1
+"$2" ingest "$4" 2>"$1/stderr.txt" && echo "exit 0" || echo "exit $?"
+cat "$1/stderr.txt"
+mount -o remount,size=64m "$1"
+"$2" articles --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+"""
+
+
+def test_a_full_disk_says_so(tmp_path: Path) -> None:
+    if not _can(["unshare", "-m"]):
+        pytest.skip("needs unshare -m to mount a small tmpfs privately")
+    records = [
+        {
+            "id": f"r{n}",
+            "title": f"Berth {n}",
+            "text": f"The harbour council met about berth {n}. " * 40,
+        }
+        for n in range(400)
+    ]
+    big = write(tmp_path / "big.jsonl", "\n".join(json.dumps(r) for r in records))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", FULL_DISK, "sh", str(disk), str(EXE), str(SEEDS), str(big)],
+        capture_output=True,
+        text=True,
+        env=cli_env(disk / "data"),
+        timeout=900,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "exit 1", done.stdout + done.stderr
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: the disk is full ("), lines
+    assert "Failed to apply logs" not in done.stdout
+    assert lines[-1] == "1"  # with space again: the article indexed before is still there
