@@ -12,7 +12,7 @@ export ANONYMIZED_TELEMETRY := False
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,local]"
+	$(BIN)/pip install -q -e ".[dev,local,serve]"
 	$(BIN)/assistant model prepare
 	touch $@
 

@@ -16,25 +16,26 @@ from typing import Any
 import click
 
 from ..errors import AssistantError
-from .common import redact
+from .common import add_group_options, redact
 from .core import articles, ask, chat, ingest, model, search
 from .eval import eval_command
 from .feeds import feeds
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", type=click.Path(dir_okay=False), help="Config file (TOML).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where the index lives.")
 @click.version_option(package_name="news-assistant", prog_name="assistant")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
     """Ask questions about your news articles, with citations."""
-    ctx.obj = {"config": config, "data_dir": data_dir}
+    ctx.ensure_object(dict).update(config=config, data_dir=data_dir)
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 
 
 for command in (ingest, search, articles, ask, chat, model, eval_command, feeds):
+    add_group_options(command)
     cli.add_command(command)
 
 

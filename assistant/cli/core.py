@@ -11,8 +11,16 @@ import sys
 import click
 
 from ..errors import AssistantError
-from ..text import clean
-from .common import echo_json, make_assistant, redact, show_report, with_progress
+from ..text import clean, one_line
+from .common import (
+    echo_json,
+    make_assistant,
+    not_empty,
+    provider_option,
+    redact,
+    show_report,
+    with_progress,
+)
 from .printer import print_answer
 
 
@@ -37,12 +45,17 @@ def ingest(
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", callback=not_empty)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to return.")
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
-@click.option("--mode", type=click.Choice(["hybrid", "vector", "bm25"]), default=None)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "vector", "bm25"]),
+    default=None,
+    help="How to rank: both fused (hybrid), meaning (vector) or words (bm25).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @click.pass_context
 def search(
@@ -89,23 +102,24 @@ def articles(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped: one plain, tab-separated row per article
+        for a in items:
+            row = (a.id, a.title, a.source or "", a.published or "", str(a.chunks))
+            click.echo("\t".join(one_line(cell).replace("\t", " ") for cell in row))
+        click.echo(f"{len(items)} articles", err=True)
+        return
     table = Table("id", "title", "source", "published", "chunks", box=None)
     for a in items:
         cells = (a.id, a.title[:60], a.source or "", a.published or "")
-        table.add_row(*(Text(clean(cell)) for cell in cells), str(a.chunks))
-    console = Console(highlight=False)
+        table.add_row(*(Text(one_line(cell)) for cell in cells), str(a.chunks))
     console.print(table)
     console.print(f"{len(items)} articles", style="dim")
 
 
 @click.command()
-@click.argument("question")
-@click.option(
-    "--provider",
-    type=click.Choice(["auto", "openai", "local", "extractive"]),
-    default=None,
-    help="Who answers (default: llm.provider from the config).",
-)
+@click.argument("question", callback=not_empty)
+@provider_option
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
@@ -130,10 +144,11 @@ def ask(
 
 
 @click.command()
+@provider_option
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, provider: str | None = None) -> None:
     """Open the chat (the default when no command is given)."""
-    bot = make_assistant(ctx)
+    bot = make_assistant(ctx, llm__provider=provider)
     if sys.stdin.isatty() and sys.stdout.isatty():
         from ..tui.app import run_app
 
