@@ -19,10 +19,11 @@ from .answer.pipeline import Answerer
 from .answer.prompts import Prompts
 from .answer.stream import AnswerStream, AsyncAnswerStream
 from .config import Settings, load_config
+from .errors import NoIndexError
 from .history import FILE_NAME as HISTORY_FILE
 from .history import ConversationStore
 from .index.ingest import Ingester
-from .index.store import Store
+from .index.store import Store, index_missing
 from .models.embeddings import Embedder, get_embedder
 from .models.llm import make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
@@ -74,6 +75,10 @@ class Assistant:
 
     @property
     def store(self) -> Store:
+        """The index, for reading: `NoIndexError` (and nothing created) when there is none."""
+        return self._open_store(create=False)
+
+    def _open_store(self, *, create: bool) -> Store:
         with self._lock:
             if self._store is None:
                 s = self.settings
@@ -83,8 +88,15 @@ class Assistant:
                     url=s.store.url,
                     embedding_provider=s.embedding.provider,
                     embedding_model=s.embedding.model,
+                    create=create,
                 )
             return self._store
+
+    def check_index(self) -> None:
+        """Raise `NoIndexError` when the data dir surely holds no index, without opening
+        anything (an index on a Chroma server is checked when it is opened)."""
+        if self._store is None and index_missing(self.settings.data_path, self.settings.store.url):
+            raise NoIndexError(str(self.settings.data_path))
 
     @property
     def retriever(self) -> Retriever:
@@ -101,7 +113,8 @@ class Assistant:
             return self._retriever
 
     def open(self) -> Assistant:
-        """Open the store and load the embedding model now rather than on first use."""
+        """Open the store and load the embedding model now rather than on first use
+        (`NoIndexError` when there is no index yet)."""
         _ = self.store, self.embedder
         return self
 
@@ -112,7 +125,8 @@ class Assistant:
 
     # -- ingest ---------------------------------------------------------------------------
     def _ingester(self) -> Ingester:
-        return Ingester(self.settings, self.store, self.embedder)
+        """Ingests create the index when there is none (reads never do)."""
+        return Ingester(self.settings, self._open_store(create=True), self.embedder)
 
     def ingest(
         self, *paths: str | Path, prune: bool = False, progress: ProgressFn | None = None

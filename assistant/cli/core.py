@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from ..errors import AssistantError
+from ..errors import AssistantError, NoIndexError
 from ..text import clean, one_line
 from .common import (
     echo_json,
@@ -36,8 +36,12 @@ def ingest(
     """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
     URLs of feeds (RSS, Atom, RDF) or article pages."""
     bot = make_assistant(ctx)
-    if if_empty and bot.counts()[0] > 0:
-        return
+    if if_empty:
+        try:
+            if bot.counts()[0] > 0:
+                return
+        except NoIndexError:  # no index yet: this ingest makes it
+            pass
     report = with_progress(
         "reading", as_json, lambda progress: bot.ingest(*paths, prune=prune, progress=progress)
     )
@@ -149,6 +153,7 @@ def ask(
 def chat(ctx: click.Context, provider: str | None = None) -> None:
     """Open the chat (the default when no command is given)."""
     bot = make_assistant(ctx, llm__provider=provider)
+    bot.check_index()  # before the TUI paints: no chat over an index that does not exist
     if sys.stdin.isatty() and sys.stdout.isatty():
         from ..tui.app import run_app
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IngestLockedError, StoreError
+from ..errors import IngestLockedError, NoIndexError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
 from .keyword import KeywordDoc, KeywordIndex
@@ -39,6 +39,12 @@ from .records import (
 PAGE = 2000
 
 
+def index_missing(data_dir: Path, url: str = "") -> bool:
+    """True when there is surely no index in `data_dir` (without opening anything); an
+    index on a Chroma server (`url`) is found out only by opening it."""
+    return not url and not (data_dir / "chroma" / "chroma.sqlite3").is_file()
+
+
 class Store:
     """Chroma collections plus the BM25 index, in one data dir (or against a Chroma server)."""
 
@@ -50,11 +56,16 @@ class Store:
         url: str = "",
         embedding_provider: str = "minilm",
         embedding_model: str = "",
+        create: bool = True,
     ) -> None:
+        """Open the index; without `create`, one that does not exist is a `NoIndexError`
+        and nothing is written (a read command on a mistyped data dir creates nothing)."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         self.data_dir = data_dir
+        if not create and index_missing(data_dir, url):
+            raise NoIndexError(str(data_dir))
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -78,6 +89,10 @@ class Store:
             ef = chroma_embedding_function(embedding_provider, embedding_model)
             space = {"hnsw:space": "cosine"}
             where = url or str(data_dir)
+            if not create and f"{collection}_chunks" not in {
+                getattr(c, "name", c) for c in self.client.list_collections()
+            }:
+                raise NoIndexError(f"{where} (collection {collection!r})")
             self.chunks: Any = Guarded(
                 self.client.get_or_create_collection(
                     f"{collection}_chunks", embedding_function=ef, metadata=space
@@ -90,6 +105,8 @@ class Store:
                 ),
                 where,
             )
+        except NoIndexError:
+            raise
         except Exception as exc:  # chromadb raises many unrelated types
             where = url or str(data_dir)
             raise StoreError(f"cannot open the vector store at {where}: {exc}") from None

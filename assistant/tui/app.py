@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
+from ..errors import NoIndexError
 from ..text import clean
 from .messages import (
     IndexFailed,
@@ -74,39 +75,45 @@ class NewsApp(App[None]):
     # -- the index ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
     def open_index(self) -> None:
-        """Open the store and load the embedding model, off the event loop."""
+        """Open the store and load the embedding model, off the event loop. Whatever
+        happens, a message says so: the status line never waits on a worker that died."""
         try:
-            self.assistant.open()
-            articles = self.assistant.counts()[0]
-            provider = self.assistant.provider
-            model = self.assistant.model
-        except Exception as exc:  # a notification, and the app stays up
+            provider, model = self.assistant.provider, self.assistant.model
+            try:
+                self.assistant.open()
+                articles = self.assistant.counts()[0]
+            except NoIndexError:  # nothing indexed yet: the library's first ingest makes it
+                articles = 0
+        except Exception as exc:  # a notification and a status line that says so
             self.post_message(IndexFailed(describe_error(exc)))
             return
         self.post_message(IndexOpened(articles, provider, model))
-        try:  # while the user types: the first answer then starts sooner
-            self.assistant.warm_up()
-        except Exception:  # noqa: BLE001 - the first question reports what is wrong
-            pass
+        if articles:
+            try:  # while the user types: the first answer then starts sooner
+                self.assistant.warm_up()
+            except Exception:  # noqa: BLE001 - the first question reports what is wrong
+                pass
 
     def on_index_opened(self, message: IndexOpened) -> None:
-        status = self.chat.status
-        status.provider, status.model = message.provider, message.model
-        status.articles = message.articles
+        self.chat.show_index(message.articles, message.provider, message.model)
         if not message.articles:
             self.notify("The index is empty: open the Library (ctrl+l) to ingest articles.")
 
     def on_index_failed(self, message: IndexFailed) -> None:
+        self.chat.show_index(None, error=message.error)
         self.notify(message.error, title="Cannot open the index", severity="error", markup=False)
 
     def on_ingest_done(self, message: IngestDone) -> None:
         """Bubbled up from the library: keep the chat's article count current."""
-        self.chat.status.articles = len(message.articles)
+        self.chat.show_index(len(message.articles))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         error = worker_error(event)
-        if error is not None:
-            self.notify(error, title="Something went wrong", severity="error", markup=False)
+        if error is None:
+            return
+        if event.worker.group == "index":  # a bug, not a failure the worker expected
+            self.chat.show_index(None, error=error)
+        self.notify(error, title="Something went wrong", severity="error", markup=False)
 
     # -- actions --------------------------------------------------------------------------
     def _back_to_chat(self) -> None:

@@ -72,7 +72,10 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.assistant = assistant
         self.store = store
-        self.chat = assistant.chat()
+        self.turns: list[Turn] = []
+        """The conversation so far; each answer's worker continues it from a copy (nothing
+        heavy happens here: building a chat opens the index and loads the models)."""
+        self._index: tuple[int | None, str, str, str] = (None, "", "", "")
         self.conversation_id: int | None = None
         self._asks = 0
         self._current: int | None = None
@@ -110,6 +113,24 @@ class ChatScreen(Screen[None]):
         self.sub_title = "New conversation"
         self.conversation.anchor()
         self.query_one("#question").focus()
+        self._show_index()  # what the index worker said before this screen was mounted
+
+    def show_index(
+        self, articles: int | None, provider: str = "", model: str = "", error: str = ""
+    ) -> None:
+        """The index is open with `articles` (or failed with `error`): the status line says
+        so now, or as soon as this screen is mounted."""
+        _, old_provider, old_model, _ = self._index
+        self._index = (articles, provider or old_provider, model or old_model, error)
+        if self.is_mounted:
+            self._show_index()
+
+    def _show_index(self) -> None:
+        articles, provider, model, error = self._index
+        status = self.status
+        if provider:
+            status.provider, status.model = provider, model
+        status.articles, status.error = articles, error
 
     @property
     def conversation(self) -> VerticalScroll:
@@ -161,20 +182,21 @@ class ChatScreen(Screen[None]):
         await self.conversation.mount_all([QuestionView(question), self._answering])
         self.conversation.anchor()
         self.status.activity = "answering… (Esc cancels)"
-        self._worker = self.answer(self._asks, question, self.conversation_id)
+        self._worker = self.answer(self._asks, question, self.conversation_id, list(self.turns))
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def answer(self, ask: int, question: str, conversation_id: int | None) -> None:
-        """Stream the answer to `question`, save it, and post what happens."""
+    def answer(
+        self, ask: int, question: str, conversation_id: int | None, turns: list[Turn]
+    ) -> None:
+        """Stream the answer to `question` after `turns`, save it, and post what happens."""
         worker = get_current_worker()
-        chat = self.chat
         started = time.perf_counter()
         stream: AnswerStream | None = None
         try:
             if worker.is_cancelled:
                 return
-            stream = self._handle = chat.stream(question)
+            stream = self._handle = self.assistant.chat(turns).stream(question)
             for chunk in stream:
                 if worker.is_cancelled:
                     stream.cancel()
@@ -216,6 +238,7 @@ class ChatScreen(Screen[None]):
         if widget is None:
             return
         answer = message.answer
+        self.turns.append(Turn(answer.question, answer.text))
         await widget.finish(answer.text, answer.citations, self.note(answer))
         self.sources.show(
             answer.citations,
@@ -309,7 +332,7 @@ class ChatScreen(Screen[None]):
     # -- conversations --------------------------------------------------------------------
     async def new_conversation(self) -> None:
         await self.action_cancel()
-        self.chat = self.assistant.chat()
+        self.turns = []
         self.conversation_id = None
         self.sub_title = "New conversation"
         await self.conversation.remove_children()
@@ -327,7 +350,7 @@ class ChatScreen(Screen[None]):
 
     async def on_conversation_loaded(self, message: ConversationLoaded) -> None:
         await self.action_cancel()
-        self.chat = self.assistant.chat([Turn(t.question, t.answer) for t in message.turns])
+        self.turns = [Turn(t.question, t.answer) for t in message.turns]
         self.conversation_id = message.conversation_id
         self.sub_title = clean(message.title)
         view = []

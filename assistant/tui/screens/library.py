@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, ProgressBar
 from textual.worker import Worker
 
+from ...errors import NoIndexError
 from ...text import clean
 from ..messages import ArticlesLoaded, IngestDone, IngestFailed, IngestProgress, worker_error
 from .article import ArticleScreen
@@ -116,7 +117,11 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load(self) -> None:
-        self.post_message(ArticlesLoaded(self.assistant.articles()))
+        try:
+            articles = self.assistant.articles()
+        except NoIndexError:  # nothing indexed yet: an ingest here makes the index
+            articles = []
+        self.post_message(ArticlesLoaded(articles))
 
     def on_articles_loaded(self, message: ArticlesLoaded) -> None:
         self.show(message.articles)
