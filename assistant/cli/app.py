@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(command: Callable[..., Any], argv: list[str] | None) -> int:
     try:
-        command.main(args=argv, prog_name="assistant", standalone_mode=False)  # type: ignore[attr-defined]
+        status = command.main(args=argv, prog_name="assistant", standalone_mode=False)  # type: ignore[attr-defined]
+        return status if isinstance(status, int) else 0  # `ctx.exit(n)` returns n here
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -66,7 +67,6 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {redact(str(exc))}", err=True)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

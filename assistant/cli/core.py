@@ -23,6 +23,9 @@ from .common import (
 )
 from .printer import print_answer
 
+EXIT_PARTIAL = 3
+"""`assistant ask`'s exit status for a partial answer (see "Exit status" in the README)."""
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
@@ -138,13 +141,17 @@ def ask(
     until: str | None,
     as_json: bool,
 ) -> None:
-    """Answer QUESTION from the indexed articles, citing them."""
+    """Answer QUESTION from the indexed articles, citing them. Exits with 3 when the
+    answer is partial (the model stopped before it finished)."""
     bot = make_assistant(ctx, llm__provider=provider)
     stream = bot.stream(question, source=source, since=since, until=until)
     if as_json:
-        echo_json(stream.answer().to_dict())
-        return
-    print_answer(stream, bot)
+        answer = stream.answer()
+        echo_json(answer.to_dict())
+    else:
+        answer = print_answer(stream, bot)
+    if answer.partial:
+        ctx.exit(EXIT_PARTIAL)
 
 
 @click.command()
