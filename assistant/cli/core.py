@@ -89,9 +89,9 @@ def search(
         console.print("No matching passages.")
     for n, hit in enumerate(hits, 1):  # article text is shown without escapes or controls
         head = Text(f"{n}. ", style="bold")
-        head.append(clean(hit.title or hit.article_id), style="bold")
+        head.append(one_line(hit.title or hit.article_id), style="bold")
         meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
-        head.append(f"  {clean(meta)}  score {hit.score:.3f}", style="dim")
+        head.append(f"  {one_line(meta)}  score {hit.score:.3f}", style="dim")
         console.print(head)
         console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
 

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from ..errors import NoIndexError
-from ..text import clean
+from ..text import one_line
 from .messages import (
     IndexFailed,
     IndexOpened,
@@ -187,7 +187,7 @@ class NewsApp(App[None]):
             for citation in screen.sources.citations:
                 yield SystemCommand(
                     f"Open source [{citation.n}]",
-                    clean(citation.title or citation.article_id),
+                    one_line(citation.title or citation.article_id),
                     partial(screen.open_citation, citation),
                 )
         if isinstance(screen, ArticleScreen):

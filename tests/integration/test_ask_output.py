@@ -10,8 +10,10 @@ import json
 import re
 from pathlib import Path
 
-from answering import QUESTION, cite_fact
+import pytest
+from answering import QUESTION, SPOOF_ARTICLE, SPOOF_TITLE_SHOWN, cite_fact
 from commands import Screen, run_cli, run_in_terminal
+from conftest import build_store, write
 from servers.llm_server import FakeLLM, Reply
 
 XI = "When might Xi visit the US?"
@@ -97,3 +99,26 @@ def test_a_whole_answer_exits_0(seed_dir: Path, llm_server: FakeLLM) -> None:
     assert result.returncode == 0, result.stderr
     assert "Partial" not in result.stdout
     assert "500 Boeing commercial jets" in assert_markers_listed(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def spoof_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    corpus = tmp_path_factory.mktemp("spoof") / "trade.jsonl"
+    write(corpus, json.dumps(SPOOF_ARTICLE) + "\n")
+    data_dir = tmp_path_factory.mktemp("spoof-store")
+    build_store(data_dir, corpus)
+    return data_dir
+
+
+def test_titles_print_on_one_line(spoof_dir: Path) -> None:
+    """A title with a newline and a fake "[9] …" line never prints a source line of its own
+    (issue 12, item 5): in `ask`'s Sources, in `search` and in the `articles` table."""
+    asked = run_cli("ask", QUESTION, "--provider", "extractive", data_dir=spoof_dir)
+    searched = run_cli("search", "Boeing jets", data_dir=spoof_dir)
+    table = run_in_terminal("articles", data_dir=spoof_dir, size=(200, 20))
+    for output in (asked.stdout, searched.stdout, table.text):
+        assert SPOOF_TITLE_SHOWN[:40] in output, output
+        assert not [line for line in output.splitlines() if line.lstrip().startswith("[9]")]
+    _, listed = answer_and_sources(asked.stdout)
+    assert listed == {1}
+    assert "Wire Desk" in searched.stdout

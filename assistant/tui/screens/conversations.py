@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from ...text import clean
+from ...text import one_line
 from ..messages import ConversationsLoaded, worker_error
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ NEW = -1
 
 def entry(info: ConversationInfo, current: bool) -> Text:
     when = datetime.fromtimestamp(info.updated).strftime("%Y-%m-%d %H:%M")
-    line = Text(clean(info.title), style="bold")
+    line = Text(one_line(info.title), style="bold")
     turns = "1 question" if info.turns == 1 else f"{info.turns} questions"
     line.append(f"\n{when} · {turns}" + (" · open now" if current else ""), style="dim")
     return line

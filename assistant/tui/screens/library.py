@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Pro
 from textual.worker import Worker
 
 from ...errors import NoIndexError
-from ...text import clean
+from ...text import clean, one_line
 from ..messages import ArticlesLoaded, IngestDone, IngestFailed, IngestProgress, worker_error
 from .article import ArticleScreen
 
@@ -139,9 +139,9 @@ class LibraryScreen(Screen[None]):
         table.clear()
         for info in shown:
             table.add_row(
-                Text(clean(info.title or info.id), no_wrap=True, overflow="ellipsis"),
-                Text(clean(info.source or "")),
-                Text(clean(info.published or "")[:10]),
+                Text(one_line(info.title or info.id), no_wrap=True, overflow="ellipsis"),
+                Text(one_line(info.source or "")),
+                Text(one_line(info.published or "")[:10]),
                 Text(str(info.chunks), justify="right"),
                 key=info.id,
             )

@@ -3,11 +3,14 @@
 They only display what they are given: answers arrive as text chunks and finished `Answer`
 values from the chat screen's worker. The answer is rendered as markdown, with every `[n]`
 marker turned into a link that opens the cited article; questions and notes are shown as
-plain text, never as markup.
+plain text, never as markup. The model's own links (Markdown links, autolinks, bare URLs,
+images) are shown as their text: an answer links only to its citations and to the URLs of
+the articles it cites, so a link a model was talked into writing cannot be clicked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,12 +21,58 @@ from textual.widgets import Label, Static
 from ...text import CITATION_MARK, clean
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
 
     from ...types import Citation
 
 CITE_SCHEME = "cite:"
+
+
+def link_allowed(href: str, urls: Collection[str]) -> bool:
+    """A citation link (`cite:3`) or the URL of a cited article."""
+    if href.startswith(CITE_SCHEME):
+        return href[len(CITE_SCHEME) :].isdigit()
+    return href in urls
+
+
+def answer_parser(cited_urls: Callable[[], Collection[str]]) -> Callable[[], MarkdownIt]:
+    """A factory of Textual's markdown parser that unlinks every link but citations and
+    `cited_urls()`: the link's text stays, as plain text; an image becomes its alt text."""
+
+    def unlink(state: StateCore) -> None:
+        from markdown_it.token import Token
+
+        urls = {state.md.normalizeLink(url) for url in cited_urls()} | set(cited_urls())
+        for block in state.tokens:
+            if block.type != "inline" or not block.children:
+                continue
+            kept: list[Token] = []
+            opened: list[bool] = []  # for each open link: was it kept?
+            for token in block.children:
+                if token.type == "link_open":
+                    opened.append(link_allowed(str(token.attrs.get("href", "")), urls))
+                    if opened[-1]:
+                        kept.append(token)
+                elif token.type == "link_close" and opened:
+                    if opened.pop():
+                        kept.append(token)
+                elif token.type == "image":
+                    kept.append(Token("text", "", 0, content=token.content))
+                else:
+                    kept.append(token)
+            block.children = kept
+
+    def factory() -> MarkdownIt:
+        from markdown_it import MarkdownIt
+
+        parser = MarkdownIt("gfm-like")
+        parser.core.ruler.push("unlink_untrusted", unlink)
+        return parser
+
+    return factory
 
 
 def link_citations(text: str) -> str:
@@ -95,7 +144,11 @@ class AnswerView(Vertical):
         from textual.widgets import Markdown  # markdown-it is imported after the first paint
 
         yield Label("Assistant", classes="who")
-        yield Markdown(link_citations(self.text), open_links=False)
+        yield Markdown(
+            link_citations(self.text),
+            open_links=False,
+            parser_factory=answer_parser(self.cited_urls),
+        )
         yield Label(Text(self._note), classes="note" if self._note else "note -empty")
 
     @property
@@ -106,6 +159,11 @@ class AnswerView(Vertical):
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
+
+    def cited_urls(self) -> set[str]:
+        """The URLs of the articles this answer cites: the only links it may show besides
+        its citations (none while it streams)."""
+        return {c.url for c in self.citations if c.url}
 
     def set_note(self, note: str) -> None:
         label = self.query_one(".note", Label)
