@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..errors import AssistantError
-from ..text import clean
+from ..text import clean, one_line
 from ..types import IngestReport, Progress, ProgressFn
 
 if TYPE_CHECKING:
@@ -149,6 +149,13 @@ def print_report(report: IngestReport) -> None:
         out.print(line, soft_wrap=True)
     if len(report.skipped) > 20:
         out.print(f"  … and {len(report.skipped) - 20} more skipped (use --json to list all)")
+    for twin, indexed in report.duplicates_of[:20]:
+        line = Text("  duplicate ", style="dim")
+        line.append(one_line(f"{twin}: duplicate of {indexed} (the same text, indexed once)"))
+        out.print(line, soft_wrap=True)
+    if len(report.duplicates_of) > 20:
+        more = len(report.duplicates_of) - 20
+        out.print(f"  … and {more} more duplicates (use --json to list all)")
 
 
 def redact(message: str) -> str:

@@ -23,6 +23,13 @@ from .common import (
 )
 from .printer import print_answer
 
+SCORE_LABELS = {
+    "hybrid": "rank-fusion score",  # 1/(rrf_k + rank) summed over two rankings: ~0.016-0.033
+    "vector": "similarity",  # cosine similarity of the passage to the query, 0-1
+    "bm25": "bm25 score",  # the keyword score, unbounded
+}
+"""What a search score is, by retrieval mode: a fused rank is not a similarity."""
+
 EXIT_PARTIAL = 3
 """`assistant ask`'s exit status for a partial answer (see "Exit status" in the README)."""
 
@@ -85,13 +92,15 @@ def search(
     from rich.text import Text
 
     console = Console(highlight=False)
+    console.soft_wrap = not console.is_terminal  # piped: a line per hit and per passage
     if not hits:
         console.print("No matching passages.")
+    score = SCORE_LABELS[bot.settings.retrieval.mode]
     for n, hit in enumerate(hits, 1):  # article text is shown without escapes or controls
         head = Text(f"{n}. ", style="bold")
         head.append(one_line(hit.title or hit.article_id), style="bold")
         meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
-        head.append(f"  {one_line(meta)}  score {hit.score:.3f}", style="dim")
+        head.append(f"  {one_line(meta)}  {score} {hit.score:.3f}", style="dim")
         console.print(head)
         console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
 

@@ -180,6 +180,7 @@ async def test_clicking_a_source_or_a_marker_opens_it(index: Path) -> None:
         await settle(app, pilot)
         await pilot.click("#sources", offset=(4, 1))
         await until(pilot, lambda: isinstance(app.screen, ArticleScreen))
+        await until(pilot, lambda: getattr(app.screen, "article", None) is not None)
         await pilot.press("escape")
         # a click on the [1] link in the answer
         markdown = answers(app)[0].markdown

@@ -165,6 +165,7 @@ class ChatScreen(Screen[None]):
     async def submit(self, event: Input.Submitted) -> None:
         question = event.value.strip()
         if not question:
+            self.input.value = ""  # nothing to ask: the box is left empty, not full of spaces
             return
         if self.answering:
             self.notify("An answer is on its way; Esc cancels it.", severity="warning")

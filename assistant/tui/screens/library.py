@@ -44,6 +44,8 @@ def summary(report: IngestReport) -> str:
     line = f"{said} · {report.chunks} chunks embedded · {report.seconds:.1f} s"
     for skipped in report.skipped[:3]:
         line += f"\nskipped {skipped.path}: {skipped.reason}"
+    for twin, indexed in report.duplicates_of[:3]:
+        line += f"\n{twin}: duplicate of {indexed}"
     return line
 
 
@@ -62,7 +64,7 @@ class LibraryScreen(Screen[None]):
         & > #ingest > Button { margin-right: 1; }
         & > #progress { height: auto; padding: 0 2; }
         & > #progress.-idle > ProgressBar { display: none; }
-        & > #progress > Label { width: 1fr; color: $text-muted; }
+        & > #progress > Label { width: 1fr; color: $text-muted; margin-left: 1; }
         & > #filter { margin: 0 1; }
         & > DataTable { height: 1fr; margin: 0 1; }
         & > #empty { color: $text-muted; padding: 1 2; }
