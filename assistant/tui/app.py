@@ -3,7 +3,8 @@
 `NewsApp` is given an `Assistant` and paints at once: nothing heavy happens in `__init__`
 or `compose`. The store and the embedding model are opened by a thread worker after the
 first paint, which posts `IndexOpened`; answers and ingests run in the screens' workers.
-Every action is a key binding shown in the footer and a command in the palette (ctrl+p).
+Every action is a key binding shown in the footer (F1 lists them all) and a command in the
+palette (ctrl+p). The theme and the questions asked outlast a restart (in the data dir).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .messages import (
     IndexFailed,
     IndexOpened,
     IngestDone,
+    PreferencesLoaded,
     describe_error,
     worker_error,
 )
@@ -33,9 +35,12 @@ from .screens.chat import ChatScreen
 if TYPE_CHECKING:
     from ..api import Assistant
     from ..history import ConversationStore
+    from .screens.help import Keys
     from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+THEME = "tui.theme"
+"""The name of the saved theme preference."""
 
 
 class NewsApp(App[None]):
@@ -43,10 +48,17 @@ class NewsApp(App[None]):
 
     TITLE = "News assistant"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new_conversation", "New"),
-        Binding("ctrl+o", "conversations", "Chats"),
-        Binding("ctrl+l", "library", "Library"),
-        Binding("ctrl+t", "toggle_dark", "Theme"),
+        Binding(
+            "f1,question_mark",
+            "help",
+            "Help",
+            key_display="F1",
+            tooltip="This help (? works outside the question box)",
+        ),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation"),
+        Binding("ctrl+o", "conversations", "Chats", tooltip="Saved conversations: resume, delete"),
+        Binding("ctrl+l", "library", "Library", tooltip="The articles: browse, filter, ingest"),
+        Binding("ctrl+t", "toggle_dark", "Theme", tooltip="Light or dark theme (kept)"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -71,6 +83,23 @@ class NewsApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.open_index)
+        self.load_preferences()
+
+    # -- what the last session left ---------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def load_preferences(self) -> None:
+        store = self.conversations
+        self.post_message(PreferencesLoaded(store.preference(THEME), store.questions()))
+
+    def on_preferences_loaded(self, message: PreferencesLoaded) -> None:
+        if message.theme in self.available_themes:
+            self.theme = message.theme
+        self.chat.input.history[:0] = message.questions  # before any asked meanwhile
+        self.theme_changed_signal.subscribe(self, lambda theme: self.save_theme(theme.name))
+
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def save_theme(self, name: str) -> None:
+        self.conversations.set_preference(THEME, name)
 
     # -- the index ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
@@ -157,8 +186,17 @@ class NewsApp(App[None]):
     def action_toggle_dark(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_sections()))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # its "Keys" lists widget keys
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand("Help", "Every key of the news assistant (F1)", self.action_help)
         yield SystemCommand(
             "New conversation", "Start over with an empty chat", self.action_new_conversation
         )
@@ -194,6 +232,30 @@ class NewsApp(App[None]):
             yield SystemCommand(
                 "Go to passage", "Scroll to the cited passage", screen.action_passage
             )
+
+
+def help_sections() -> list[tuple[str, Keys]]:
+    """The help screen's sections: the app's keys, the chat's (with the keys its widgets
+    handle), then each other screen's."""
+    from .screens.conversations import ConversationsScreen
+    from .screens.help import keys_of
+    from .screens.library import LibraryScreen
+
+    chat = [
+        ("Enter", "Ask the question in the box"),
+        ("↑ / ↓", "Earlier questions, in the question box"),
+        ("Tab", "Go to the Sources panel: ↑ ↓ choose, Enter opens the article"),
+        *keys_of(ChatScreen.BINDINGS),
+        ("alt+↑ / alt+↓", "Show the sources of the answer before / after"),
+        ("PageUp / PageDown", "Scroll the conversation"),
+    ]
+    return [
+        ("Everywhere", [*keys_of(NewsApp.BINDINGS), ("ctrl+p", "Command palette")]),
+        ("Chat", chat),
+        ("Library", keys_of(LibraryScreen.BINDINGS)),
+        ("Conversations", keys_of(ConversationsScreen.BINDINGS)),
+        ("Article", keys_of(ArticleScreen.BINDINGS)),
+    ]
 
 
 def run_app(assistant: Assistant) -> None:

@@ -1,6 +1,7 @@
-"""What an article or a model can put on the screen (issue 12, item 5, the TUI side): titles
-stay on one line in the sources panel, the library and the article head, and an answer links
-only to its citations and to the articles it cites; any other link the model writes is text.
+"""What an article or a model can put on the screen (issue 12, items 5 and 6, the TUI side):
+titles stay on one line in the sources panel, the library and the article head; an answer
+links only to its citations and to the articles it cites (any other link the model writes is
+text); an answer whose stream broke is shown as partial.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 import pytest
 from answering import SPOOF_ARTICLE, SPOOF_TITLE_SHOWN
 from conftest import build_store, write
-from servers.llm_server import FakeLLM
-from test_tui import SIZE, answers, ask, assistant_on, settle, until
+from servers.llm_server import FakeLLM, Reply
+from test_tui import SIZE, answers, ask, assistant_on, notifications, settle, until
 from textual.widgets import DataTable
 from textual.widgets.markdown import MarkdownBlock
 
@@ -105,3 +106,16 @@ async def test_titles_stay_on_one_line(spoof_index: Path, llm_server: FakeLLM) -
         await until(pilot, lambda: table.row_count == 1)
         cells = [str(cell) for cell in table.get_row_at(0)]
         assert cells[0] == ONE_LINE_TITLE and cells[1] == "Wire Desk"
+
+
+async def test_a_partial_answer_is_shown_as_partial(spoof_index: Path, llm_server: FakeLLM) -> None:
+    llm_server.script(Reply.cut(["China may buy 500 ", "Boeing commercial jets [1].", " And"]))
+    app = NewsApp(served(spoof_index, llm_server))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(app, pilot, QUESTION)
+        await settle(app, pilot)
+        [answer] = answers(app)
+        assert answer.has_class("-partial")
+        note = str(answer.query_one(".note").render())
+        assert note.startswith("Partial answer: ") and llm_server.url in note
+        assert any("incomplete" in m or "Partial" in m for m in notifications(app))

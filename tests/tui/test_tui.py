@@ -25,6 +25,7 @@ from assistant import Assistant
 from assistant.tui.app import NewsApp
 from assistant.tui.screens.article import ArticleScreen
 from assistant.tui.screens.chat import ChatScreen
+from assistant.tui.screens.confirm import ConfirmScreen
 from assistant.tui.screens.conversations import ConversationsScreen
 from assistant.tui.screens.library import LibraryScreen
 from assistant.tui.widgets.conversation import AnswerView, QuestionView
@@ -309,6 +310,8 @@ async def test_resume_and_delete_conversations(index: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConversationsScreen))
         await settle(app, pilot)
         await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await settle(app, pilot)
         assert app.conversations.recent() == []
         await pilot.press("escape")
