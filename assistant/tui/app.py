@@ -124,24 +124,24 @@ class NewsApp(App[None]):
                 pass
 
     def on_index_opened(self, message: IndexOpened) -> None:
-        self.chat.show_index(message.articles, message.provider, message.model)
+        self.chat.status.show_index(message.articles, message.provider, message.model)
         if not message.articles:
             self.notify("The index is empty: open the Library (ctrl+l) to ingest articles.")
 
     def on_index_failed(self, message: IndexFailed) -> None:
-        self.chat.show_index(None, error=message.error)
+        self.chat.status.show_index(None, error=message.error)
         self.notify(message.error, title="Cannot open the index", severity="error", markup=False)
 
     def on_ingest_done(self, message: IngestDone) -> None:
         """Bubbled up from the library: keep the chat's article count current."""
-        self.chat.show_index(len(message.articles))
+        self.chat.status.show_index(len(message.articles))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         error = worker_error(event)
         if error is None:
             return
         if event.worker.group == "index":  # a bug, not a failure the worker expected
-            self.chat.show_index(None, error=error)
+            self.chat.status.show_index(None, error=error)
         self.notify(error, title="Something went wrong", severity="error", markup=False)
 
     # -- actions --------------------------------------------------------------------------

@@ -188,6 +188,8 @@ async def test_clicking_a_source_or_a_marker_opens_it(index: Path) -> None:
         markdown.post_message(Markdown.LinkClicked(markdown, "cite:1"))
         await until(pilot, lambda: isinstance(app.screen, ArticleScreen))
         assert app.screen.citation is not None
+        # let the screen finish mounting before the app exits (its Header sets its title)
+        await until(pilot, lambda: getattr(app.screen, "article", None) is not None)
 
 
 async def test_llm_failure_is_a_notification_and_the_question_returns(index: Path) -> None:

@@ -81,7 +81,8 @@ class ChatScreen(Screen[None]):
         self.turns: list[Turn] = []
         """The conversation so far; each answer's worker continues it from a copy (nothing
         heavy happens here: building a chat opens the index and loads the models)."""
-        self._index: tuple[int | None, str, str, str] = (None, "", "", "")
+        self.status = StatusLine()
+        """Made here, so what the index worker says lands even before the screen mounts."""
         self.conversation_id: int | None = None
         self._asks = 0
         self._current: int | None = None
@@ -98,7 +99,7 @@ class ChatScreen(Screen[None]):
                 yield Static(WELCOME, id="welcome", markup=False)
             yield CitationsPanel(id="sources")
         yield HistoryInput(placeholder="Ask about your articles  (↑ ↓ history)", id="question")
-        yield StatusLine()
+        yield self.status
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
@@ -120,24 +121,6 @@ class ChatScreen(Screen[None]):
         self.sub_title = "New conversation"
         self.conversation.anchor()
         self.query_one("#question").focus()
-        self._show_index()  # what the index worker said before this screen was mounted
-
-    def show_index(
-        self, articles: int | None, provider: str = "", model: str = "", error: str = ""
-    ) -> None:
-        """The index is open with `articles` (or failed with `error`): the status line says
-        so now, or as soon as this screen is mounted."""
-        _, old_provider, old_model, _ = self._index
-        self._index = (articles, provider or old_provider, model or old_model, error)
-        if self.is_mounted:
-            self._show_index()
-
-    def _show_index(self) -> None:
-        articles, provider, model, error = self._index
-        status = self.status
-        if provider:
-            status.provider, status.model = provider, model
-        status.articles, status.error = articles, error
 
     @property
     def conversation(self) -> ConversationLog:
@@ -146,10 +129,6 @@ class ChatScreen(Screen[None]):
     @property
     def sources(self) -> CitationsPanel:
         return self.query_one(CitationsPanel)
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
 
     @property
     def input(self) -> HistoryInput:

@@ -29,6 +29,14 @@ class StatusLine(Static):
     error: reactive[str] = reactive("")
     """Why the index could not be opened (shown instead of "opening the index…")."""
 
+    def show_index(
+        self, articles: int | None, provider: str = "", model: str = "", error: str = ""
+    ) -> None:
+        """The index is open with `articles` (or could not be opened, with `error`)."""
+        if provider:
+            self.provider, self.model = provider, model
+        self.articles, self.error = articles, error
+
     def render(self) -> Text:
         parts: list[Text] = []
         if self.provider:
