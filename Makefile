@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python benchmarks/prompt_speed.py
 	$(BIN)/python benchmarks/warm_up.py
 	$(BIN)/python benchmarks/tui_startup.py
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

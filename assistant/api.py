@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,9 @@ from .history import FILE_NAME as HISTORY_FILE
 from .history import ConversationStore
 from .index.ingest import Ingester
 from .index.store import Store, index_missing
+from .models import served
 from .models.embeddings import Embedder, get_embedder
-from .models.llm import make_llm, model_name, resolve_provider
+from .models.llm import LLM, make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
 from .retrieve.search import Retriever
 from .sources import feeds
@@ -41,9 +42,10 @@ from .types import (
     Turn,
 )
 
-__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "Subscription"]
+__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "ServerState", "Subscription"]
 
 Subscription = feeds.Subscription
+ServerState = served.ServerState
 
 
 class Assistant:
@@ -212,11 +214,16 @@ class Assistant:
         self.answerer().warm_up()
 
     def answerer(self) -> Answerer:
-        """The answer stage for the configured provider (built once per provider)."""
+        """The answer stage for the configured provider (built once per provider). The local
+        model is the one `assistant serve` runs for this data dir, when it runs."""
         provider = self.provider
         with self._lock:
             if provider not in self._answerers:
-                llm = None if provider == "extractive" else make_llm(provider, self.settings.llm)
+                llm: LLM | None = None
+                if provider == "local" and (server := self.model_server) is not None:
+                    llm = served.ServedLlama(self.settings.llm, server)
+                elif provider != "extractive":
+                    llm = make_llm(provider, self.settings.llm)
                 self._answerers[provider] = Answerer(
                     self.settings, self.retriever, self.embedder, self.prompts, provider, llm
                 )
@@ -261,6 +268,24 @@ class Assistant:
         return Chat(self.answerer(), turns)
 
     # -- the embedded model ---------------------------------------------------------------
+    @property
+    def model_server(self) -> served.ServerState | None:
+        """The `assistant serve` running for this data dir with the local model these
+        settings load, or None (checked cheaply: a state file, a pid, a connect)."""
+        return served.find(self.settings.data_path, self.settings.llm)
+
+    def serve_model(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_ready: Callable[[served.ServerState], None] | None = None,
+    ) -> None:
+        """Serve the local model over the OpenAI protocol until interrupted, so commands
+        in this data dir answer without loading it (`assistant serve`)."""
+        served.serve(
+            self.settings.llm, self.settings.data_path, host=host, port=port, on_ready=on_ready
+        )
+
     @staticmethod
     def prepare_model() -> str:
         """Assemble and verify the embedded model (once, ~10 s); what happened, in a line."""

@@ -17,7 +17,7 @@ import click
 
 from ..errors import AssistantError
 from .common import add_group_options, redact
-from .core import articles, ask, chat, ingest, model, search
+from .core import articles, ask, chat, ingest, model, search, serve
 from .eval import eval_command
 from .feeds import feeds
 
@@ -34,7 +34,7 @@ def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
         ctx.invoke(chat)
 
 
-for command in (ingest, search, articles, ask, chat, model, eval_command, feeds):
+for command in (ingest, search, articles, ask, chat, serve, model, eval_command, feeds):
     add_group_options(command)
     cli.add_command(command)
 

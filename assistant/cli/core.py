@@ -10,10 +10,12 @@ import sys
 
 import click
 
+from ..api import ServerState
 from ..errors import AssistantError, NoIndexError
 from ..text import clean, one_line
 from .common import (
     echo_json,
+    err_console,
     make_assistant,
     not_empty,
     provider_option,
@@ -188,6 +190,33 @@ def chat(ctx: click.Context, provider: str | None = None) -> None:
             print_answer(conversation.stream(question), bot)
         except AssistantError as exc:
             click.echo(f"error: {redact(str(exc))}", err=True)
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (0: a free one)."
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Keep the embedded model loaded: `ask` and `chat` on this data dir then answer through
+    it instead of loading the model each time. Runs until Ctrl-C."""
+    bot = make_assistant(ctx)
+    where = bot.settings.data_path
+    running = bot.model_server
+    if running is not None:
+        raise AssistantError(
+            f"a model server for {where} already runs at {running.base_url} (pid {running.pid})"
+        )
+    err = err_console()
+    err.print("loading the model…", style="dim")
+
+    def ready(state: ServerState) -> None:
+        err.print(f"serving {state.model} at {state.base_url} for {where}; Ctrl-C stops")
+
+    bot.serve_model(host, port, on_ready=ready)
 
 
 @click.group()

@@ -29,7 +29,9 @@ def print_answer(stream: AnswerStream, assistant: Assistant) -> Answer:
     out = Console(highlight=False)
     out.soft_wrap = not out.is_terminal  # piped: a line per paragraph, not cut at 80 columns
     err = Console(stderr=True, highlight=False)
-    err.print(Text(f"({assistant.provider} is answering…)", style="dim"))
+    server = assistant.model_server if assistant.provider == "local" else None
+    served = f", served at {server.host}:{server.port}" if server else ""
+    err.print(Text(f"({assistant.provider}{served} is answering…)", style="dim"))
     if out.is_terminal:
         answer = _stream_draft(stream, out)
     else:
