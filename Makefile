@@ -12,7 +12,7 @@ export ANONYMIZED_TELEMETRY := False
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,local]"
+	$(BIN)/pip install -q -e ".[dev,local,serve]"
 	$(BIN)/assistant model prepare
 	touch $@
 
@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/tui_startup.py
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/stories.py
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -21,13 +21,14 @@ from .answer.pipeline import Answerer
 from .answer.prompts import Prompts
 from .answer.stream import AnswerStream, AsyncAnswerStream
 from .config import Settings, load_config
-from .errors import StoreDamagedError
+from .errors import NoIndexError, StoreDamagedError
 from .history import FILE_NAME as HISTORY_FILE
 from .history import ConversationStore
 from .index.ingest import Ingester
-from .index.store import Store
+from .index.store import Store, index_missing
+from .models import served
 from .models.embeddings import Embedder, get_embedder
-from .models.llm import make_llm, model_name, resolve_provider
+from .models.llm import LLM, make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
 from .retrieve.search import Retriever
 from .sources import feeds
@@ -48,9 +49,10 @@ from .types import (
     Turn,
 )
 
-__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "Subscription"]
+__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "ServerState", "Subscription"]
 
 Subscription = feeds.Subscription
+ServerState = served.ServerState
 
 
 class Assistant:
@@ -86,12 +88,16 @@ class Assistant:
 
     @property
     def store(self) -> Store:
+        """The index, for reading: `NoIndexError` (and nothing created) when there is none."""
+        return self._open_store(create=False)
+
+    def _open_store(self, *, create: bool) -> Store:
         with self._lock:
             if self._store is None:
-                self._store = self._open_store(check=True)
+                self._store = self._new_store(check=True, create=create)
             return self._store
 
-    def _open_store(self, *, check: bool) -> Store:
+    def _new_store(self, *, check: bool, create: bool = True) -> Store:
         s = self.settings
         return Store(
             s.data_path,
@@ -102,6 +108,7 @@ class Assistant:
             lease_seconds=s.store.lease_seconds,
             timeout=s.store.timeout,
             check=check,
+            create=create,
             notify=self._notice,
         )
 
@@ -109,6 +116,12 @@ class Assistant:
         self.notices.append(message)
         if self.on_notice is not None:
             self.on_notice(message)
+
+    def require_index(self) -> None:
+        """Raise `NoIndexError` when the data dir surely holds no index, without opening
+        anything (an index on a Chroma server is checked when it is opened)."""
+        if self._store is None and index_missing(self.settings.data_path, self.settings.store.url):
+            raise NoIndexError(str(self.settings.data_path))
 
     @property
     def retriever(self) -> Retriever:
@@ -125,7 +138,8 @@ class Assistant:
             return self._retriever
 
     def open(self) -> Assistant:
-        """Open the store and load the embedding model now rather than on first use."""
+        """Open the store and load the embedding model now rather than on first use
+        (`NoIndexError` when there is no index yet)."""
         _ = self.store, self.embedder
         return self
 
@@ -136,7 +150,8 @@ class Assistant:
 
     # -- ingest ---------------------------------------------------------------------------
     def _ingester(self) -> Ingester:
-        return Ingester(self.settings, self.store, self.embedder)
+        """Ingests create the index when there is none (reads never do)."""
+        return Ingester(self.settings, self._open_store(create=True), self.embedder)
 
     def ingest(
         self,
@@ -284,7 +299,7 @@ class Assistant:
         the vector store lost (after this, an emptied store is simply empty)."""
         with self._lock:
             if self._store is None:
-                self._store = self._open_store(check=False)
+                self._store = self._new_store(check=False, create=False)
             store = self._store
         with store.ingest_lock():
             store.rebuild_keyword_index()
@@ -309,11 +324,16 @@ class Assistant:
         self.answerer().warm_up()
 
     def answerer(self) -> Answerer:
-        """The answer stage for the configured provider (built once per provider)."""
+        """The answer stage for the configured provider (built once per provider). The local
+        model is the one `assistant serve` runs for this data dir, when it runs."""
         provider = self.provider
         with self._lock:
             if provider not in self._answerers:
-                llm = None if provider == "extractive" else make_llm(provider, self.settings.llm)
+                llm: LLM | None = None
+                if provider == "local" and (server := self.model_server) is not None:
+                    llm = served.ServedLlama(self.settings.llm, server)
+                elif provider != "extractive":
+                    llm = make_llm(provider, self.settings.llm)
                 self._answerers[provider] = Answerer(
                     self.settings, self.retriever, self.embedder, self.prompts, provider, llm
                 )
@@ -376,6 +396,24 @@ class Assistant:
         return self.store.stories.outlets(ids)
 
     # -- the embedded model ---------------------------------------------------------------
+    @property
+    def model_server(self) -> served.ServerState | None:
+        """The `assistant serve` running for this data dir with the local model these
+        settings load, or None (checked cheaply: a state file, a pid, a connect)."""
+        return served.find(self.settings.data_path, self.settings.llm)
+
+    def serve_model(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_ready: Callable[[served.ServerState], None] | None = None,
+    ) -> None:
+        """Serve the local model over the OpenAI protocol until interrupted, so commands
+        in this data dir answer without loading it (`assistant serve`)."""
+        served.serve(
+            self.settings.llm, self.settings.data_path, host=host, port=port, on_ready=on_ready
+        )
+
     @staticmethod
     def prepare_model() -> str:
         """Assemble and verify the embedded model (once, ~10 s); what happened, in a line."""

@@ -300,19 +300,44 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Settings:
     try:
         return _FileSettings(**values)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, toml_path)) from None
+        raise ConfigError(_describe(exc, toml_path, values)) from None
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise ConfigError(f"{toml_path}: {exc}") from None
 
 
-def _describe(exc: ValidationError, path: Path | None) -> str:
-    where = f"{path.name}: " if path else ""
+def _origin(loc: tuple[str, ...], overrides: dict[str, Any], path: Path | None) -> str:
+    """Where the value at `loc` came from, as the user wrote it: the keyword override
+    (`retrieval__mode`), the environment variable (`ASSISTANT_RETRIEVAL__MODE`), else the
+    TOML file; the same precedence as `load_config`'s."""
+    node: Any = overrides
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            break
+        node = node[part]
+    else:
+        if loc != ("store", "data_dir") or "ASSISTANT_DATA_DIR" not in os.environ:
+            return f"override {'__'.join(loc)}"
+    environ = {name.upper(): name for name in os.environ}
+    for depth in range(len(loc), 0, -1):  # ASSISTANT_LLM__PROVIDER, then ASSISTANT_LLM (JSON)
+        name = "ASSISTANT_" + "__".join(loc[:depth]).upper()
+        if name in environ:
+            return environ[name]
+    if loc == ("store", "data_dir") and "ASSISTANT_DATA_DIR" in os.environ:
+        return "ASSISTANT_DATA_DIR"
+    return path.name if path else "the defaults"
+
+
+def _describe(exc: ValidationError, path: Path | None, overrides: dict[str, Any]) -> str:
+    """One line naming each bad setting and where it came from (the override, the
+    environment variable or the file that holds it)."""
     problems = []
     for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err["loc"])
+        parts = tuple(str(p) for p in err["loc"])
+        loc = ".".join(parts)
+        where = _origin(parts, overrides, path)
         if err["type"] == "extra_forbidden":
             hint = " (secrets such as API keys belong in the environment)" if "key" in loc else ""
-            problems.append(f"unknown setting {loc}{hint}")
+            problems.append(f"{where}: unknown setting {loc}{hint}")
         else:
-            problems.append(f"{loc}: {err['msg']}")
-    return f"invalid configuration: {where}" + "; ".join(problems)
+            problems.append(f"{where}: {loc}: {err['msg']}")
+    return "invalid configuration: " + "; ".join(problems)

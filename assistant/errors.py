@@ -38,6 +38,16 @@ class StoreError(AssistantError):
     """The vector store could not be opened, read or written."""
 
 
+class NoIndexError(StoreError):
+    """A command that only reads found no index where the settings point."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no index in {where}: make one with `assistant ingest PATH` (files, folders or "
+            "feed URLs), or `assistant feeds add URL` then `assistant feeds refresh`"
+        )
+
+
 class EmbeddingError(AssistantError):
     """The embedding model could not be loaded or run."""
 

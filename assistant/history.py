@@ -2,9 +2,10 @@
 
 The chat keeps every finished answer (text and citations) so a conversation can be listed,
 resumed with its sources, exported (Markdown with the sources' quotes, or JSON), or deleted
-later. Each call opens its own connection, so any
-worker thread may use the store. No UI: the TUI and the CLI both read it through
-`Assistant.history`.
+later; the questions asked are the question box's history, and a few named preferences (the
+TUI's theme) live beside them, so both outlast a restart. Each call opens its own
+connection, so any worker thread may use the store. No UI: the TUI and the CLI both read it
+through `Assistant.history`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ CREATE TABLE IF NOT EXISTS turns (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns(conversation_id, id);
+CREATE TABLE IF NOT EXISTS preferences (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -139,6 +144,32 @@ class ConversationStore:
             )
             for q, a, cites, partial in rows
         ]
+
+    def questions(self, limit: int = 100) -> list[str]:
+        """The last `limit` questions asked in any conversation, oldest first."""
+        if not self.path.exists():  # reading creates nothing
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT question FROM turns ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [str(q) for (q,) in reversed(rows)]
+
+    def preference(self, name: str) -> str | None:
+        """A saved preference (such as the TUI's theme), or None."""
+        if not self.path.exists():
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM preferences WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_preference(self, name: str, value: str) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO preferences (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
     def delete(self, conversation_id: int) -> None:
         with self._connect() as db:

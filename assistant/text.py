@@ -132,6 +132,15 @@ def one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+_QUOTE_MARKS = "\"“”„‘’'«»"
+
+
+def quoted(text: str) -> str:
+    """`text` in quotation marks, unless it opens with one already (a quote of quoted
+    speech is shown once: “The deliverables…”, not ““The deliverables…”)."""
+    return text if text[:1] in _QUOTE_MARKS else f"“{text}”"
+
+
 def strip_citations(text: str) -> str:
     """`text` without its final citation markers: "jets [1]." -> "jets."."""
     return re.sub(r"[ \t]*\[\d{1,3}\]", "", text)

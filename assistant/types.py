@@ -155,6 +155,8 @@ class IngestReport:
     chunks: int = 0
     """Chunks embedded and written by this ingest."""
     seconds: float = 0.0
+    duplicates_of: tuple[tuple[str, str], ...] = ()
+    """(id, indexed id) of each duplicate: an article whose text is indexed under the other."""
 
     @property
     def ok(self) -> bool:
@@ -165,6 +167,7 @@ class IngestReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["skipped"] = [asdict(s) for s in self.skipped]
+        data["duplicates_of"] = [{"id": a, "of": b} for a, b in self.duplicates_of]
         data["seconds"] = round(self.seconds, 3)
         return data
 

@@ -18,22 +18,22 @@ import click
 from ..errors import AssistantError
 from .brief import brief
 from .chats import chats
-from .common import redact
-from .core import articles, ask, chat, ingest, model, search
+from .common import add_group_options, redact
+from .core import articles, ask, chat, ingest, model, search, serve
 from .eval import eval_command
 from .feeds import feeds
 from .index import index
 from .mcp import mcp_command
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", type=click.Path(dir_okay=False), help="Config file (TOML).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where the index lives.")
 @click.version_option(package_name="news-assistant", prog_name="assistant")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
     """Ask questions about your news articles, with citations."""
-    ctx.obj = {"config": config, "data_dir": data_dir}
+    ctx.ensure_object(dict).update(config=config, data_dir=data_dir)
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 
@@ -44,6 +44,7 @@ COMMANDS = (
     articles,
     ask,
     chat,
+    serve,
     model,
     eval_command,
     feeds,
@@ -53,6 +54,7 @@ COMMANDS = (
     index,
 )
 for command in COMMANDS:
+    add_group_options(command)
     cli.add_command(command)
 
 
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(command: Callable[..., Any], argv: list[str] | None) -> int:
     try:
-        command.main(args=argv, prog_name="assistant", standalone_mode=False)  # type: ignore[attr-defined]
+        status = command.main(args=argv, prog_name="assistant", standalone_mode=False)  # type: ignore[attr-defined]
+        return status if isinstance(status, int) else 0  # `ctx.exit(n)` returns n here
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -83,7 +86,6 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {redact(str(exc))}", err=True)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

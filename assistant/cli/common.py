@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..errors import AssistantError, redact_credentials
-from ..text import clean
+from ..text import clean, one_line
 from ..types import IngestReport, Progress, ProgressFn
 
 if TYPE_CHECKING:
@@ -24,6 +24,46 @@ if TYPE_CHECKING:
     from ..api import Assistant
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+PROVIDERS = ("auto", "openai", "local", "extractive")
+
+
+def provider_option(command: F) -> F:
+    """The `--provider` option of the commands that answer."""
+    return click.option(
+        "--provider",
+        type=click.Choice(PROVIDERS),
+        default=None,
+        help="Who answers (default: llm.provider from the config).",
+    )(command)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None and param.name:
+        ctx.ensure_object(dict)[param.name] = value
+
+
+def add_group_options(command: click.Command) -> None:
+    """Accept the group's --config and --data-dir after `command` too (`assistant articles
+    --data-dir DIR`), and on every subcommand below it."""
+    for name, kind, text in (
+        ("--config", click.Path(dir_okay=False), "Config file (TOML)."),
+        ("--data-dir", click.Path(file_okay=False), "Where the index lives."),
+    ):
+        command.params.append(
+            click.Option([name], type=kind, help=text, expose_value=False, callback=_remember)
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_group_options(sub)
+
+
+def not_empty(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An argument that must hold some text: `ask ""` is a usage error, not a question."""
+    if not value.strip():
+        raise click.BadParameter("is empty", ctx=ctx, param=param)
+    return value
 
 
 def make_assistant(ctx: click.Context, **overrides: Any) -> Assistant:
@@ -111,6 +151,13 @@ def print_report(report: IngestReport) -> None:
         out.print(line, soft_wrap=True)
     if len(report.skipped) > 20:
         out.print(f"  … and {len(report.skipped) - 20} more skipped (use --json to list all)")
+    for twin, indexed in report.duplicates_of[:20]:
+        line = Text("  duplicate ", style="dim")
+        line.append(one_line(f"{twin}: duplicate of {indexed} (the same text, indexed once)"))
+        out.print(line, soft_wrap=True)
+    if len(report.duplicates_of) > 20:
+        more = len(report.duplicates_of) - 20
+        out.print(f"  … and {more} more duplicates (use --json to list all)")
 
 
 def redact(message: str) -> str:

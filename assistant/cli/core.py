@@ -10,10 +10,30 @@ import sys
 
 import click
 
-from ..errors import AssistantError
-from ..text import clean
-from .common import echo_json, make_assistant, redact, show_report, with_progress
+from ..api import ServerState
+from ..errors import AssistantError, NoIndexError
+from ..text import clean, one_line
+from .common import (
+    echo_json,
+    err_console,
+    make_assistant,
+    not_empty,
+    provider_option,
+    redact,
+    show_report,
+    with_progress,
+)
 from .printer import print_answer
+
+SCORE_LABELS = {
+    "hybrid": "rank-fusion score",  # 1/(rrf_k + rank) summed over two rankings: ~0.016-0.033
+    "vector": "similarity",  # cosine similarity of the passage to the query, 0-1
+    "bm25": "bm25 score",  # the keyword score, unbounded
+}
+"""What a search score is, by retrieval mode: a fused rank is not a similarity."""
+
+EXIT_PARTIAL = 3
+"""`assistant ask`'s exit status for a partial answer (see "Exit status" in the README)."""
 
 
 @click.command()
@@ -40,8 +60,12 @@ def ingest(
     """Index articles from files and folders (txt, md, html, json, jsonl) and from http(s)
     URLs of feeds (RSS, Atom, RDF) or article pages."""
     bot = make_assistant(ctx)
-    if if_empty and bot.counts()[0] > 0:
-        return
+    if if_empty:
+        try:
+            if bot.counts()[0] > 0:
+                return
+        except NoIndexError:  # no index yet: this ingest makes it
+            pass
     report = with_progress(
         "reading",
         as_json,
@@ -53,12 +77,17 @@ def ingest(
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", callback=not_empty)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to return.")
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
-@click.option("--mode", type=click.Choice(["hybrid", "vector", "bm25"]), default=None)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "vector", "bm25"]),
+    default=None,
+    help="How to rank: both fused (hybrid), meaning (vector) or words (bm25).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @click.pass_context
 def search(
@@ -82,17 +111,19 @@ def search(
     from rich.text import Text
 
     console = Console(highlight=False)
+    console.soft_wrap = not console.is_terminal  # piped: a line per hit and per passage
     if not hits:
         console.print("No matching passages.")
+    score = SCORE_LABELS[bot.settings.retrieval.mode]
     for n, hit in enumerate(hits, 1):  # article text is shown without escapes or controls
         head = Text(f"{n}. ", style="bold")
-        head.append(clean(hit.title or hit.article_id), style="bold")
+        head.append(one_line(hit.title or hit.article_id), style="bold")
         meta = " · ".join(x for x in (hit.source, hit.published, hit.article_id) if x)
-        head.append(f"  {clean(meta)}  score {hit.score:.3f}", style="dim")
+        head.append(f"  {one_line(meta)}  {score} {hit.score:.3f}", style="dim")
         if others[hit.article_id]:
             also = others[hit.article_id]
             head.append(f"\n   also reported by {len(also)} outlet{'s' * (len(also) > 1)}: ")
-            head.append(clean(", ".join(also)), style="cyan")
+            head.append(one_line(", ".join(also)), style="cyan")
         console.print(head)
         console.print(Text("   " + " ".join(clean(hit.text).split())[:400]))
 
@@ -110,23 +141,24 @@ def articles(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped: one plain, tab-separated row per article
+        for a in items:
+            row = (a.id, a.title, a.source or "", a.published or "", str(a.chunks))
+            click.echo("\t".join(one_line(cell).replace("\t", " ") for cell in row))
+        click.echo(f"{len(items)} articles", err=True)
+        return
     table = Table("id", "title", "source", "published", "chunks", box=None)
     for a in items:
         cells = (a.id, a.title[:60], a.source or "", a.published or "")
-        table.add_row(*(Text(clean(cell)) for cell in cells), str(a.chunks))
-    console = Console(highlight=False)
+        table.add_row(*(Text(one_line(cell)) for cell in cells), str(a.chunks))
     console.print(table)
     console.print(f"{len(items)} articles", style="dim")
 
 
 @click.command()
-@click.argument("question")
-@click.option(
-    "--provider",
-    type=click.Choice(["auto", "openai", "local", "extractive"]),
-    default=None,
-    help="Who answers (default: llm.provider from the config).",
-)
+@click.argument("question", callback=not_empty)
+@provider_option
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--since", default=None, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only articles published on or before (YYYY-MM-DD).")
@@ -141,20 +173,26 @@ def ask(
     until: str | None,
     as_json: bool,
 ) -> None:
-    """Answer QUESTION from the indexed articles, citing them."""
+    """Answer QUESTION from the indexed articles, citing them. Exits with 3 when the
+    answer is partial (the model stopped before it finished)."""
     bot = make_assistant(ctx, llm__provider=provider)
     stream = bot.stream(question, source=source, since=since, until=until)
     if as_json:
-        echo_json(stream.answer().to_dict())
-        return
-    print_answer(stream, bot)
+        answer = stream.answer()
+        echo_json(answer.to_dict())
+    else:
+        answer = print_answer(stream, bot)
+    if answer.partial:
+        ctx.exit(EXIT_PARTIAL)
 
 
 @click.command()
+@provider_option
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, provider: str | None = None) -> None:
     """Open the chat (the default when no command is given)."""
-    bot = make_assistant(ctx)
+    bot = make_assistant(ctx, llm__provider=provider)
+    bot.require_index()  # before the TUI paints: no chat over an index that does not exist
     if sys.stdin.isatty() and sys.stdout.isatty():
         from ..tui.app import run_app
 
@@ -173,6 +211,33 @@ def chat(ctx: click.Context) -> None:
             print_answer(conversation.stream(question), bot)
         except AssistantError as exc:
             click.echo(f"error: {redact(str(exc))}", err=True)
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (0: a free one)."
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Keep the embedded model loaded: `ask` and `chat` on this data dir then answer through
+    it instead of loading the model each time. Runs until Ctrl-C."""
+    bot = make_assistant(ctx)
+    where = bot.settings.data_path
+    running = bot.model_server
+    if running is not None:
+        raise AssistantError(
+            f"a model server for {where} already runs at {running.base_url} (pid {running.pid})"
+        )
+    err = err_console()
+    err.print("loading the model…", style="dim")
+
+    def ready(state: ServerState) -> None:
+        err.print(f"serving {state.model} at {state.base_url} for {where}; Ctrl-C stops")
+
+    bot.serve_model(host, port, on_ready=ready)
 
 
 @click.group()

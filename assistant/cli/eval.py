@@ -11,15 +11,18 @@ from typing import Any
 
 import click
 
-from .common import echo_json, err_console, make_assistant
+from .common import echo_json, err_console, make_assistant, provider_option
 
 
 @click.command(name="eval")
 @click.option("--corpus", required=True, type=click.Path(exists=True), help="JSONL file or folder.")
-@click.option("--questions", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
-    "--provider", type=click.Choice(["auto", "openai", "local", "extractive"]), default=None
+    "--questions",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Questions with their answers and evidence (JSONL).",
 )
+@provider_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
 @click.pass_context
@@ -59,8 +62,11 @@ def eval_command(
     from rich.console import Console
     from rich.table import Table
 
+    def cell(value: Any) -> str:  # a metric a question type has no data for stays blank
+        return "" if value is None else str(value)
+
     table = Table("metric", "all", *result["by_type"].keys(), box=None)
     for name, value in result["metrics"].items():
-        cells = [str(result["by_type"][t].get(name)) for t in result["by_type"]]
-        table.add_row(name, str(value), *cells)
+        cells = [cell(result["by_type"][t].get(name)) for t in result["by_type"]]
+        table.add_row(name, cell(value), *cells)
     Console(highlight=False).print(table)

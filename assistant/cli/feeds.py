@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from ..errors import AssistantError
-from ..text import clean
+from ..text import clean, one_line
 from .common import echo_json, err_console, make_assistant, show_report, with_progress
 
 
@@ -77,6 +77,7 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(highlight=False)
     if not items:
@@ -84,7 +85,8 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
         return
     table = Table("url", "title", "entries", "checked", box=None)
     for item in items:
-        table.add_row(item.url, (item.title or "")[:40], str(item.entries), item.checked or "never")
+        title = Text(one_line(item.title or "")[:40])  # the feed's words, never markup
+        table.add_row(Text(item.url), title, str(item.entries), item.checked or "never")
     console.print(table)
 
 

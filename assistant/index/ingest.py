@@ -66,6 +66,7 @@ def ingest_articles(
         by_text = {th: aid for aid, (_, th) in stored.items()}
         report = dict(added=0, updated=0, unchanged=0, removed=0, duplicates=0, chunks=0)
         skips = list(skipped)
+        twins: list[tuple[str, str]] = []
         todo: list[tuple[Article, str, str]] = []
         seen: set[str] = set()
         for article in articles:
@@ -79,9 +80,9 @@ def ingest_articles(
                 continue
             twin = by_text.get(thash)
             if twin is not None and twin != article.id:
-                # the same text under another id: indexed once. A twin indexed by an earlier
-                # ingest means nothing to do (unchanged); one from this ingest, a duplicate.
-                report["unchanged" if twin in stored else "duplicates"] += 1
+                # the same text under another id: indexed once, and said so on every ingest
+                report["duplicates"] += 1
+                twins.append((article.id, twin))
                 continue
             by_text[thash] = article.id
             todo.append((article, chash, thash))
@@ -120,7 +121,12 @@ def ingest_articles(
             notify(Progress("stories", 0, 1))
             store.rebuild_stories()
             notify(Progress("stories", 1, 1))
-    return IngestReport(skipped=tuple(skips), seconds=time.perf_counter() - started, **report)
+    return IngestReport(
+        skipped=tuple(skips),
+        duplicates_of=tuple(twins),
+        seconds=time.perf_counter() - started,
+        **report,
+    )
 
 
 def _resolved(path: str | Path) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AssistantError, StoreError
+from ..errors import AssistantError, NoIndexError, StoreError
 from ..models.embeddings import FloatArray, chroma_embedding_function
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit
 from .chroma_client import disk_full, open_client
@@ -145,11 +145,16 @@ def connect(
     provider: str,
     model: str,
     timeout: float = 30.0,
+    create: bool = True,
 ) -> tuple[Any, Guarded, Guarded, Guarded, bool]:
     """The Chroma client (a server's, or embedded in `data_dir`), the store's three
     collections, each `Guarded`, and whether the index is a read-only snapshot."""
     opened = open_client(data_dir, url, timeout, settings)
     client: Any = opened.client
+    if not create and f"{collection}_chunks" not in {
+        getattr(c, "name", c) for c in client.list_collections()
+    }:
+        raise NoIndexError(f"{url or data_dir} (collection {collection!r})")
     ef = chroma_embedding_function(provider, model)
     space = {"hnsw:space": "cosine"}
 

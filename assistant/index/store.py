@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import private_dir, private_tree
-from ..errors import IngestLockedError, StoreError
+from ..errors import IngestLockedError, NoIndexError, StoreError
 from ..models.embeddings import FloatArray
 from ..types import Article, ArticleInfo, Chunk, Filters, Hit, IndexCheck
 from .chroma_client import disk_full, read_only_error
@@ -61,6 +61,12 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def index_missing(data_dir: Path, url: str = "") -> bool:
+    """True when there is surely no index in `data_dir` (without opening anything); an
+    index on a Chroma server (`url`) is found out only by opening it."""
+    return not url and not (data_dir / "chroma" / "chroma.sqlite3").is_file()
+
+
 class Store:
     """Chroma collections plus the BM25 index, in one data dir (or against a Chroma server)."""
 
@@ -76,10 +82,15 @@ class Store:
         check: bool = True,
         notify: Callable[[str], None] | None = None,
         timeout: float = 30.0,
+        create: bool = True,
     ) -> None:
+        """Open the index; without `create`, one that does not exist is a `NoIndexError`
+        and nothing is written (a read command on a mistyped data dir creates nothing)."""
         from chromadb.config import Settings as ChromaSettings
 
         self.data_dir = data_dir
+        if not create and index_missing(data_dir, url):
+            raise NoIndexError(str(data_dir))
         try:
             private_dir(data_dir)  # the index and the chat history are the user's own
         except OSError as exc:
@@ -100,6 +111,7 @@ class Store:
                     embedding_provider,
                     embedding_model,
                     timeout,
+                    create,
                 )
             self.client: Any = opened[0]
             self.chunks: Any = opened[1]

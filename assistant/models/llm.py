@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from ..config import LLMSettings
 from ..errors import LLMError
 from ..text import valid_text
-from .local import MODEL_NAME, local_available, model_file
+from .local import FILE_NAME, MODEL_NAME, cache_dir, local_available, model_file
 from .remote import OPENAI_KEY_ENV, PLACEHOLDER_KEY, Budget, api_key
 
 Message = dict[str, str]
@@ -240,6 +240,18 @@ def _llama(path: str, context_size: int, threads: int) -> Any:
     return model
 
 
+def local_model(settings: LLMSettings, *, assemble: bool = True) -> tuple[str, str]:
+    """The GGUF file the local provider loads and the model's name. Without `assemble`,
+    the packaged model's path is given without building it (a cheap comparison)."""
+    if settings.model_path:
+        path = os.path.expanduser(settings.model_path)
+        if assemble and not os.path.isfile(path):
+            raise LLMError(f"llm.model_path does not exist: {path}")
+        return path, settings.model or os.path.basename(path)
+    packaged = model_file() if assemble else cache_dir() / FILE_NAME
+    return str(packaged), settings.model or MODEL_NAME
+
+
 class LocalLlama:
     """A GGUF model in this process; one generation at a time (llama.cpp is not reentrant).
 
@@ -250,14 +262,7 @@ class LocalLlama:
     provider = "local"
 
     def __init__(self, settings: LLMSettings) -> None:
-        if settings.model_path:
-            path = os.path.expanduser(settings.model_path)
-            if not os.path.isfile(path):
-                raise LLMError(f"llm.model_path does not exist: {path}")
-            self.model = settings.model or os.path.basename(path)
-        else:
-            path = str(model_file())
-            self.model = settings.model or MODEL_NAME
+        path, self.model = local_model(settings)
         self._llama = _llama(path, settings.context_size, settings.threads)
 
     def stream(

@@ -18,6 +18,7 @@ from html import unescape as html_unescape
 from typing import Any
 
 from ..errors import SourceError
+from ..text import sentences
 from ..types import Article
 from .dates import normalise_date
 
@@ -35,7 +36,6 @@ _BYLINE = re.compile(r"by\s+(?P<name>\S.{0,79})", re.IGNORECASE)
 _FRONT_KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)")
 _FRONT_ITEM = re.compile(r"\s*-\s+(?P<value>.*)")
 _HTML_TITLE = re.compile(r"<title[^>]*>(?P<title>.*?)</title>", re.IGNORECASE | re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
 def parse_text(text: str, *, article_id: str, path: str | None = None) -> Article:
@@ -240,7 +240,7 @@ def _title_from_text(text: str) -> str:
         title = line.strip().lstrip("#").strip()
         if title:
             if len(title) > 150:  # a paragraph, not a headline: use its first sentence
-                title = _shorten(_SENTENCE_END.split(title, maxsplit=1)[0], 100)
+                title = _shorten((sentences(title) or [title])[0], 100)
             return title
     return ""
 

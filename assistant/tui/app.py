@@ -3,7 +3,8 @@
 `NewsApp` is given an `Assistant` and paints at once: nothing heavy happens in `__init__`
 or `compose`. The store and the embedding model are opened by a thread worker after the
 first paint, which posts `IndexOpened`; answers and ingests run in the screens' workers.
-Every action is a key binding shown in the footer and a command in the palette (ctrl+p).
+Every action is a key binding shown in the footer (F1 lists them all) and a command in the
+palette (ctrl+p). The theme and the questions asked outlast a restart (in the data dir).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
-from ..text import clean
+from ..errors import NoIndexError
+from ..text import one_line
 from .messages import (
     ArticlesCounted,
     ExportDone,
@@ -26,6 +28,7 @@ from .messages import (
     IndexFailed,
     IndexOpened,
     IngestDone,
+    PreferencesLoaded,
     describe_error,
     worker_error,
 )
@@ -35,11 +38,14 @@ from .screens.chat import ChatScreen
 if TYPE_CHECKING:
     from ..api import Assistant
     from ..history import ConversationStore
+    from .screens.help import Keys
     from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 RECOUNT_SECONDS = 2.0
 """How often the article count is read again (an ingest in another process shows up)."""
+THEME = "tui.theme"
+"""The name of the saved theme preference."""
 
 
 class NewsApp(App[None]):
@@ -52,6 +58,18 @@ class NewsApp(App[None]):
         Binding("ctrl+l", "library", "Library"),
         Binding("ctrl+b", "briefing", "Briefing"),
         Binding("ctrl+t", "toggle_dark", "Theme"),
+        Binding(
+            "f1,question_mark",
+            "help",
+            "Help",
+            key_display="F1",
+            tooltip="This help (? works outside the question box)",
+        ),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation"),
+        Binding("ctrl+o", "conversations", "Chats", tooltip="Saved conversations: resume, delete"),
+        Binding("ctrl+l", "library", "Library", tooltip="The articles: browse, filter, ingest"),
+        Binding("ctrl+b", "briefing", "Briefing", tooltip="What happened: stories across outlets"),
+        Binding("ctrl+t", "toggle_dark", "Theme", tooltip="Light or dark theme (kept)"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -76,30 +94,49 @@ class NewsApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.open_index)
+        self.load_preferences()
+
+    # -- what the last session left ---------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def load_preferences(self) -> None:
+        store = self.conversations
+        self.post_message(PreferencesLoaded(store.preference(THEME), store.questions()))
+
+    def on_preferences_loaded(self, message: PreferencesLoaded) -> None:
+        if message.theme in self.available_themes:
+            self.theme = message.theme
+        self.chat.input.history[:0] = message.questions  # before any asked meanwhile
+        self.theme_changed_signal.subscribe(self, lambda theme: self.save_theme(theme.name))
+
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def save_theme(self, name: str) -> None:
+        self.conversations.set_preference(THEME, name)
 
     # -- the index ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
     def open_index(self) -> None:
-        """Open the store and load the embedding model, off the event loop."""
+        """Open the store and load the embedding model, off the event loop. Whatever
+        happens, a message says so: the status line never waits on a worker that died."""
         try:
-            self.assistant.open()
-            articles = self.assistant.counts()[0]
-            provider = self.assistant.provider
-            model = self.assistant.model
-        except Exception as exc:  # a notification, and the app stays up
+            provider, model = self.assistant.provider, self.assistant.model
+            try:
+                self.assistant.open()
+                articles = self.assistant.counts()[0]
+            except NoIndexError:  # nothing indexed yet: the library's first ingest makes it
+                articles = 0
+        except Exception as exc:  # a notification and a status line that says so
             self.post_message(IndexFailed(describe_error(exc)))
             return
         notices = tuple(self.assistant.notices)
         self.post_message(IndexOpened(articles, provider, model, notices))
-        try:  # while the user types: the first answer then starts sooner
-            self.assistant.warm_up()
-        except Exception:  # noqa: BLE001 - the first question reports what is wrong
-            pass
+        if articles:
+            try:  # while the user types: the first answer then starts sooner
+                self.assistant.warm_up()
+            except Exception:  # noqa: BLE001 - the first question reports what is wrong
+                pass
 
     def on_index_opened(self, message: IndexOpened) -> None:
-        status = self.chat.status
-        status.provider, status.model = message.provider, message.model
-        status.articles = message.articles
+        self.chat.status.show_index(message.articles, message.provider, message.model)
         for notice in message.notices:  # what opening the store repaired
             self.notify(notice, title="Index repaired", markup=False)
         if not message.articles:
@@ -146,16 +183,20 @@ class NewsApp(App[None]):
         self.notify(f"{said} from your feeds.", title="Feeds refreshed")
 
     def on_index_failed(self, message: IndexFailed) -> None:
+        self.chat.status.show_index(None, error=message.error)
         self.notify(message.error, title="Cannot open the index", severity="error", markup=False)
 
     def on_ingest_done(self, message: IngestDone) -> None:
         """Bubbled up from the library: keep the chat's article count current."""
-        self.chat.status.articles = len(message.articles)
+        self.chat.status.show_index(len(message.articles))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         error = worker_error(event)
-        if error is not None:
-            self.notify(error, title="Something went wrong", severity="error", markup=False)
+        if error is None:
+            return
+        if event.worker.group == "index":  # a bug, not a failure the worker expected
+            self.chat.status.show_index(None, error=error)
+        self.notify(error, title="Something went wrong", severity="error", markup=False)
 
     # -- actions --------------------------------------------------------------------------
     def _back_to_chat(self) -> None:
@@ -245,8 +286,17 @@ class NewsApp(App[None]):
     def action_toggle_dark(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_sections()))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # its "Keys" lists widget keys
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand("Help", "Every key of the news assistant (F1)", self.action_help)
         yield SystemCommand(
             "New conversation", "Start over with an empty chat", self.action_new_conversation
         )
@@ -288,13 +338,37 @@ class NewsApp(App[None]):
             for citation in screen.sources.citations:
                 yield SystemCommand(
                     f"Open source [{citation.n}]",
-                    clean(citation.title or citation.article_id),
+                    one_line(citation.title or citation.article_id),
                     partial(screen.open_citation, citation),
                 )
         if isinstance(screen, ArticleScreen):
             yield SystemCommand(
                 "Go to passage", "Scroll to the cited passage", screen.action_passage
             )
+
+
+def help_sections() -> list[tuple[str, Keys]]:
+    """The help screen's sections: the app's keys, the chat's (with the keys its widgets
+    handle), then each other screen's."""
+    from .screens.conversations import ConversationsScreen
+    from .screens.help import keys_of
+    from .screens.library import LibraryScreen
+
+    chat = [
+        ("Enter", "Ask the question in the box"),
+        ("↑ / ↓", "Earlier questions, in the question box"),
+        ("Tab", "Go to the Sources panel: ↑ ↓ choose, Enter opens the article"),
+        *keys_of(ChatScreen.BINDINGS),
+        ("alt+↑ / alt+↓", "Show the sources of the answer before / after"),
+        ("PageUp / PageDown", "Scroll the conversation"),
+    ]
+    return [
+        ("Everywhere", [*keys_of(NewsApp.BINDINGS), ("ctrl+p", "Command palette")]),
+        ("Chat", chat),
+        ("Library", keys_of(LibraryScreen.BINDINGS)),
+        ("Conversations", keys_of(ConversationsScreen.BINDINGS)),
+        ("Article", keys_of(ArticleScreen.BINDINGS)),
+    ]
 
 
 def run_app(assistant: Assistant) -> None:

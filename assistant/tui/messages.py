@@ -39,6 +39,14 @@ class ArticlesCounted(Message):
 
 
 @dataclass
+class PreferencesLoaded(Message):
+    """What the last session left: its theme and the questions asked (oldest first)."""
+
+    theme: str | None
+    questions: list[str]
+
+
+@dataclass
 class IndexFailed(Message):
     """The store could not be opened."""
 

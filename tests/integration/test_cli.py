@@ -3,53 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, REPO_ROOT, SCRUBBED, SEED_ID
+from commands import Result, assert_one_line_error, run_cli
+from conftest import REPO_ROOT, SEED_ID
 
-Result = subprocess.CompletedProcess[str]
 HIT_KEYS = {"article_id", "title", "source", "published", "text", "score", "start", "end"}
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "assistant"
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-m", "assistant.cli"]  # the package is importable, not installed
-
-
-def run_cli(
-    *args: str, data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> Result:
-    """Run `assistant ARGS` with a clean environment and its own data dir."""
-    clean = {
-        k: v for k, v in os.environ.items() if not (k.startswith("ASSISTANT_") or k in SCRUBBED)
-    }
-    clean.update(
-        ASSISTANT_CONFIG=str(CONFIG), ASSISTANT_DATA_DIR=str(data_dir), NO_COLOR="1", **(env or {})
-    )
-    return subprocess.run(
-        [*_command(), *args],
-        cwd=REPO_ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def assert_one_line_error(result: Result) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -200,8 +200,11 @@ def test_identical_text_is_indexed_once(bot: Assistant, tmp_path: Path) -> None:
     report = bot.ingest(tmp_path / "dups")
     assert (report.added, report.duplicates) == (1, 1)
     assert bot.counts()[0] == 1
-    again = bot.ingest(tmp_path / "dups")  # both inputs are as they were: nothing to do
-    assert (again.unchanged, again.duplicates, again.chunks) == (2, 0, 0)
+    assert report.duplicates_of == (("b.txt", "a.txt"),)
+    again = bot.ingest(tmp_path / "dups")  # nothing to do, and the duplicate is named again
+    assert (again.unchanged, again.duplicates, again.chunks) == (1, 1, 0)
+    assert again.duplicates_of == (("b.txt", "a.txt"),)
+    assert again.to_dict()["duplicates_of"] == [{"id": "b.txt", "of": "a.txt"}]
     assert bot.counts()[0] == 1
 
 
@@ -442,7 +445,8 @@ def test_lee_reingest_is_free(lee_store: Assistant, shared_eval: Path) -> None:
     report = lee_store.ingest(shared_eval / "lee-articles.jsonl")
     articles, _ = lee_store.counts()
     assert articles == 343  # 7 texts appear twice under different ids: indexed once
-    assert (report.unchanged, report.duplicates) == (350, 0)
+    assert (report.unchanged, report.duplicates) == (343, 7)  # each duplicate named
+    assert len(report.duplicates_of) == 7
     assert (report.added, report.updated, report.removed, report.chunks) == (0, 0, 0, 0)
     assert not report.skipped
 

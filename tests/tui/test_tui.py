@@ -25,6 +25,7 @@ from assistant import Assistant
 from assistant.tui.app import NewsApp
 from assistant.tui.screens.article import ArticleScreen
 from assistant.tui.screens.chat import ChatScreen
+from assistant.tui.screens.confirm import ConfirmScreen
 from assistant.tui.screens.conversations import ConversationsScreen
 from assistant.tui.screens.library import LibraryScreen
 from assistant.tui.widgets.conversation import AnswerView, QuestionView
@@ -147,7 +148,7 @@ async def test_answer_streams_with_sources_and_status(index: Path) -> None:
         assert status.seconds is not None and status.activity == ""
         assert "1 article indexed" in str(status.render())
         assert app.chat.input.value == ""
-        assert len(app.chat.chat.turns) == 1
+        assert len(app.chat.turns) == 1
 
 
 async def test_citation_opens_the_article_at_the_passage(index: Path) -> None:
@@ -180,12 +181,15 @@ async def test_clicking_a_source_or_a_marker_opens_it(index: Path) -> None:
         await settle(app, pilot)
         await pilot.click("#sources", offset=(4, 1))
         await until(pilot, lambda: isinstance(app.screen, ArticleScreen))
+        await until(pilot, lambda: getattr(app.screen, "article", None) is not None)
         await pilot.press("escape")
         # a click on the [1] link in the answer
         markdown = answers(app)[0].markdown
         markdown.post_message(Markdown.LinkClicked(markdown, "cite:1"))
         await until(pilot, lambda: isinstance(app.screen, ArticleScreen))
         assert app.screen.citation is not None
+        # let the screen finish mounting before the app exits (its Header sets its title)
+        await until(pilot, lambda: getattr(app.screen, "article", None) is not None)
 
 
 async def test_llm_failure_is_a_notification_and_the_question_returns(index: Path) -> None:
@@ -221,7 +225,7 @@ async def test_escape_cancels_a_streaming_answer(index: Path, slow_server: str) 
         assert time.monotonic() - started < 5  # stopped at the next token, not after 10 s
         await pilot.pause(0.3)
         assert answer.text == streamed  # nothing more arrived
-        assert app.chat.chat.turns == []  # a cancelled answer is not kept
+        assert app.chat.turns == []  # a cancelled answer is not kept
         assert app.chat.conversation_id is None
         assert app.chat.status.activity == ""
 
@@ -268,7 +272,7 @@ async def test_ingest_from_the_library(tmp_path: Path) -> None:
         bar = library.query_one(ProgressBar)
         assert bar.total == 1 and bar.progress == 1
         assert not library.query_one("#path", Input).disabled
-        assert app.chat.status.articles == 1
+        await until(pilot, lambda: app.chat.status.articles == 1)  # bubbled up to the app
         library.query_one("#filter", Input).value = "no such title"
         await pilot.pause()
         assert library.query_one(DataTable).row_count == 0
@@ -294,13 +298,13 @@ async def test_resume_and_delete_conversations(index: Path) -> None:
         await until(pilot, lambda: bool(answers(app)))
         await settle(app, pilot)
         assert app.chat.conversation_id is not None
-        assert [(t.question, "500" in t.answer) for t in app.chat.chat.turns] == [(QUESTION, True)]
+        assert [(t.question, "500" in t.answer) for t in app.chat.turns] == [(QUESTION, True)]
         assert [c.title for c in app.chat.sources.citations] == [TITLE]
         assert app.chat.input.history == [QUESTION]
         # a follow-up continues the same conversation
         await ask(app, pilot, "Which city might Trump visit by rail?")
         await settle(app, pilot)
-        assert len(app.chat.chat.turns) == 2
+        assert len(app.chat.turns) == 2
         [saved] = app.conversations.recent()
         assert saved.turns == 2
         # delete it: the chat starts over
@@ -308,6 +312,8 @@ async def test_resume_and_delete_conversations(index: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConversationsScreen))
         await settle(app, pilot)
         await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await settle(app, pilot)
         assert app.conversations.recent() == []
         await pilot.press("escape")
@@ -329,7 +335,7 @@ async def test_command_palette_lists_the_actions(index: Path) -> None:
         assert app.theme == "textual-dark"
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert not answers(app) and app.chat.chat.turns == []
+        assert not answers(app) and app.chat.turns == []
         # through the palette itself: "Ingest" opens the library with the path focused
         await pilot.press("ctrl+p")
         await pilot.press(*"Ingest")

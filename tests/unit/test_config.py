@@ -203,6 +203,39 @@ def test_unknown_override(toml: Path) -> None:
         load_config(toml, retrieval__top_k=3)
 
 
+def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The value came from the environment: the message names the variable, not the file."""
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__MODE", "nonsense")
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG)
+    message = str(info.value)
+    assert "ASSISTANT_RETRIEVAL__MODE: retrieval.mode:" in message
+    assert "config.toml" not in message
+
+
+def test_unknown_environment_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__TOP_K", "3")
+    with pytest.raises(ConfigError) as info:
+        load_config(CONFIG)
+    assert "ASSISTANT_RETRIEVAL__TOP_K: unknown setting retrieval.top_k" in str(info.value)
+    assert "config.toml" not in str(info.value)
+
+
+def test_bad_override_names_the_override(toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An override beats the environment, so the override is what the message names."""
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "3")
+    with pytest.raises(ConfigError) as info:
+        load_config(toml, retrieval__k=0)
+    message = str(info.value)
+    assert "override retrieval__k: retrieval.k:" in message
+    assert toml.name not in message and "ASSISTANT_RETRIEVAL__K" not in message
+
+
+def test_bad_file_value_still_names_the_file(tmp_path: Path) -> None:
+    message = _config_error(tmp_path, '[retrieval]\nmode = "fuzzy"\n')
+    assert "bad.toml: retrieval.mode:" in message
+
+
 # -- the shipped config.toml ----------------------------------------------------------------
 def test_repo_config_loads() -> None:
     load_config(CONFIG)

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import Worker
 
-from ...text import clean
+from ...text import clean, one_line
 from ..messages import ArticleLoaded, worker_error
 from ..widgets.citations import verdict
 
@@ -85,7 +85,7 @@ class ArticleScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="head"):
-            yield Label(Text(clean(self.citation.title if self.citation else "")), id="title")
+            yield Label(Text(one_line(self.citation.title if self.citation else "")), id="title")
             yield Label("", id="meta", classes="meta")
             yield Label("", id="note", classes="meta")
         yield VerticalScroll(id="body")
@@ -108,9 +108,9 @@ class ArticleScreen(Screen[None]):
             self.notify("This article is no longer in the index.", severity="warning")
             self.dismiss()
             return
-        self.query_one("#title", Label).update(Text(clean(article.title or article.id)))
+        self.query_one("#title", Label).update(Text(one_line(article.title or article.id)))
         meta = [article.author, article.source, article.published, article.url or article.id]
-        self.query_one("#meta", Label).update(Text(clean(" · ".join(m for m in meta if m))))
+        self.query_one("#meta", Label).update(Text(one_line(" · ".join(m for m in meta if m))))
         span = (-1, -1)
         if self.citation is not None and self.citation.end > self.citation.start:
             span = (self.citation.start, self.citation.end)

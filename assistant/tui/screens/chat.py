@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
@@ -32,7 +32,7 @@ from ..messages import (
     worker_error,
 )
 from ..widgets.citations import CitationsPanel
-from ..widgets.conversation import CITE_SCHEME, AnswerView, QuestionView
+from ..widgets.conversation import CITE_SCHEME, AnswerView, ConversationLog, QuestionView
 from ..widgets.question_input import HistoryInput
 from ..widgets.status_line import StatusLine
 from .article import ArticleScreen
@@ -42,11 +42,12 @@ if TYPE_CHECKING:
 
     from ...api import AnswerStream, Assistant
     from ...history import ConversationStore
-    from ...types import Answer, Citation
+    from ...types import Citation
 
 WELCOME = (
-    "Ask a question about your articles. Answers cite their sources as [n]: click one, or "
-    "pick it in the Sources panel (Tab, then Enter or 1-9), to read the article."
+    "Ask a question about your articles. Answers cite their sources as [n]: click one to read "
+    "the article, or press Tab to reach the Sources panel, then Enter (or 1-9) opens one. "
+    "alt+↑ shows the sources of earlier answers, ctrl+y copies the answer. F1 lists every key."
 )
 
 
@@ -66,13 +67,22 @@ class ChatScreen(Screen[None]):
         Binding("escape", "cancel", "Cancel answer"),
         Binding("1", "open_source(1)", "Open source", key_display="1-9"),
         *(Binding(str(n), f"open_source({n})", f"Source {n}", show=False) for n in range(2, 10)),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("alt+up", "show_answer(-1)", "Sources of the answer before", show=False),
+        Binding("alt+down", "show_answer(1)", "Sources of the answer after", show=False),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, assistant: Assistant, store: ConversationStore) -> None:
         super().__init__()
         self.assistant = assistant
         self.store = store
-        self.chat = assistant.chat()
+        self.turns: list[Turn] = []
+        """The conversation so far; each answer's worker continues it from a copy (nothing
+        heavy happens here: building a chat opens the index and loads the models)."""
+        self.status = StatusLine()
+        """Made here, so what the index worker says lands even before the screen mounts."""
         self.conversation_id: int | None = None
         self._asks = 0
         self._current: int | None = None
@@ -85,21 +95,22 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            with VerticalScroll(id="conversation"):
+            with ConversationLog(id="conversation"):
                 yield Static(WELCOME, id="welcome", markup=False)
             yield CitationsPanel(id="sources")
         yield HistoryInput(placeholder="Ask about your articles  (↑ ↓ history)", id="question")
-        yield StatusLine()
+        yield self.status
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
         """Typing a letter anywhere on the chat screen types into the question box (digits
-        stay bindings for opening sources)."""
+        stay bindings for opening sources, ? opens the help)."""
         char = event.character
         if (
             event.is_printable
             and char
             and not char.isdigit()
+            and char != "?"
             and not isinstance(self.focused, Input)
         ):
             self.input.focus()
@@ -112,16 +123,12 @@ class ChatScreen(Screen[None]):
         self.query_one("#question").focus()
 
     @property
-    def conversation(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+    def conversation(self) -> ConversationLog:
+        return self.query_one(ConversationLog)
 
     @property
     def sources(self) -> CitationsPanel:
         return self.query_one(CitationsPanel)
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
 
     @property
     def input(self) -> HistoryInput:
@@ -134,6 +141,8 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.answering
+        if action in ("copy_answer", "show_answer"):
+            return bool(self.conversation.answers())
         if action == "open_source" and parameters:
             panel = next(iter(self.query(CitationsPanel)), None)
             return panel is not None and panel.citation(int(str(parameters[0]))) is not None
@@ -144,6 +153,7 @@ class ChatScreen(Screen[None]):
     async def submit(self, event: Input.Submitted) -> None:
         question = event.value.strip()
         if not question:
+            self.input.value = ""  # nothing to ask: the box is left empty, not full of spaces
             return
         if self.answering:
             self.notify("An answer is on its way; Esc cancels it.", severity="warning")
@@ -161,20 +171,21 @@ class ChatScreen(Screen[None]):
         await self.conversation.mount_all([QuestionView(question), self._answering])
         self.conversation.anchor()
         self.status.activity = "answering… (Esc cancels)"
-        self._worker = self.answer(self._asks, question, self.conversation_id)
+        self._worker = self.answer(self._asks, question, self.conversation_id, list(self.turns))
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def answer(self, ask: int, question: str, conversation_id: int | None) -> None:
-        """Stream the answer to `question`, save it, and post what happens."""
+    def answer(
+        self, ask: int, question: str, conversation_id: int | None, turns: list[Turn]
+    ) -> None:
+        """Stream the answer to `question` after `turns`, save it, and post what happens."""
         worker = get_current_worker()
-        chat = self.chat
         started = time.perf_counter()
         stream: AnswerStream | None = None
         try:
             if worker.is_cancelled:
                 return
-            stream = self._handle = chat.stream(question)
+            stream = self._handle = self.assistant.chat(turns).stream(question)
             for chunk in stream:
                 if worker.is_cancelled:
                     stream.cancel()
@@ -216,13 +227,9 @@ class ChatScreen(Screen[None]):
         if widget is None:
             return
         answer = message.answer
-        await widget.finish(answer.text, answer.citations, self.note(answer))
-        self.sources.show(
-            answer.citations,
-            empty="No sources: the articles don't answer this."
-            if answer.abstained
-            else "No sources for this answer.",
-        )
+        self.turns.append(Turn(answer.question, answer.text))
+        await widget.finish(answer)
+        self.show_sources(widget, answer.abstained)
         self.status.provider, self.status.model = answer.provider, answer.model
         self.status.seconds = message.seconds
         if message.conversation_id is not None and self.conversation_id is None:
@@ -233,14 +240,6 @@ class ChatScreen(Screen[None]):
         if answer.partial:
             self.notify(f"The answer is incomplete: {answer.error}", markup=False)
         self.refresh_bindings()
-
-    @staticmethod
-    def note(answer: Answer) -> str:
-        if answer.partial:
-            return f"incomplete: {answer.error}"
-        if answer.dropped_markers:
-            return f"{answer.dropped_markers} marker(s) pointing at no source were removed"
-        return ""
 
     async def on_answer_failed(self, message: AnswerFailed) -> None:
         widget = self._end(message.ask)
@@ -275,6 +274,38 @@ class ChatScreen(Screen[None]):
         self.notify("Answer cancelled.", timeout=2)
 
     # -- citations ------------------------------------------------------------------------
+    def show_sources(self, view: AnswerView | None, abstained: bool = False) -> None:
+        """Show `view`'s citations in the panel (None: no answer yet)."""
+        self.conversation.show(view)
+        answers = self.conversation.answers()
+        if view is None:
+            self.sources.show([])
+        else:
+            empty = ": the articles don't answer this" if abstained else " for this answer"
+            self.sources.show(view.citations, f"No sources{empty}.")
+        later = view is not None and view is not answers[-1]
+        number = f" of answer {answers.index(view) + 1}" if later and view else ""
+        self.sources.border_title = f"Sources{number}"
+
+    def action_show_answer(self, step: int) -> None:
+        """Show the sources of an earlier (alt+up) or later (alt+down) answer."""
+        view = self.conversation.step(step)
+        if view is not None:
+            self.show_sources(view)
+
+    def action_copy_answer(self) -> None:
+        """Copy the answer whose sources show (the latest by default), with its sources."""
+        view = self.conversation.shown or next(reversed(self.conversation.answers()), None)
+        if view is not None:
+            self.app.copy_to_clipboard(view.as_text())
+            self.notify("Answer and sources copied.", timeout=2)
+
+    def action_scroll_log(self, pages: int) -> None:
+        if pages < 0:
+            self.conversation.scroll_page_up()
+        else:
+            self.conversation.scroll_page_down()
+
     def open_citation(self, citation: Citation) -> None:
         self.app.push_screen(ArticleScreen(self.assistant, citation.article_id, citation))
 
@@ -319,12 +350,12 @@ class ChatScreen(Screen[None]):
     # -- conversations --------------------------------------------------------------------
     async def new_conversation(self) -> None:
         await self.action_cancel()
-        self.chat = self.assistant.chat()
+        self.turns = []
         self.conversation_id = None
         self.sub_title = "New conversation"
         await self.conversation.remove_children()
         await self.conversation.mount(Static(WELCOME, id="welcome", markup=False))
-        self.sources.show([])
+        self.show_sources(None)
         self.input.focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conversation")
@@ -337,20 +368,21 @@ class ChatScreen(Screen[None]):
 
     async def on_conversation_loaded(self, message: ConversationLoaded) -> None:
         await self.action_cancel()
-        self.chat = self.assistant.chat([Turn(t.question, t.answer) for t in message.turns])
+        self.turns = [Turn(t.question, t.answer) for t in message.turns]
         self.conversation_id = message.conversation_id
         self.sub_title = clean(message.title)
         view = []
         for turn in message.turns:
-            note = "incomplete" if turn.partial else ""
+            note = "Partial answer: the model stopped before it finished" if turn.partial else ""
             view += [
                 QuestionView(turn.question),
-                AnswerView(turn.answer, turn.citations, note),
+                AnswerView(turn.answer, turn.citations, note, partial=turn.partial),
             ]
         await self.conversation.remove_children()
         await self.conversation.mount_all(view or [Static(WELCOME, id="welcome", markup=False)])
         self.conversation.anchor()
-        self.sources.show(message.turns[-1].citations if message.turns else [])
+        answers = self.conversation.answers()
+        self.show_sources(answers[-1] if answers else None)
         for turn in message.turns:
             self.input.remember(turn.question)
         self.input.focus()

@@ -2,11 +2,13 @@
 
 The list is read from the `ConversationStore` in a thread worker. The screen is dismissed
 with the id of the conversation to resume, `NEW` to start a new one, or None to go back.
+Deleting asks first: it cannot be undone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -18,8 +20,9 @@ from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from ...text import clean
+from ...text import one_line
 from ..messages import ConversationsLoaded, worker_error
+from .confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from ...history import ConversationInfo, ConversationStore
@@ -30,7 +33,7 @@ NEW = -1
 
 def entry(info: ConversationInfo, current: bool) -> Text:
     when = datetime.fromtimestamp(info.updated).strftime("%Y-%m-%d %H:%M")
-    line = Text(clean(info.title), style="bold")
+    line = Text(one_line(info.title), style="bold")
     turns = "1 question" if info.turns == 1 else f"{info.turns} questions"
     line.append(f"\n{when} · {turns}" + (" · open now" if current else ""), style="dim")
     return line
@@ -62,7 +65,7 @@ class ConversationsScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OptionList()
-        yield Label("Enter resumes the highlighted conversation.", id="hint")
+        yield Label("Enter resumes the highlighted conversation; d deletes it.", id="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -108,10 +111,22 @@ class ConversationsScreen(Screen[int | None]):
         self.dismiss(NEW)
 
     def action_delete(self) -> None:
+        """Ask, then delete the highlighted conversation."""
         option = self.query_one(OptionList).highlighted_option
-        if option is not None and option.id is not None:
-            conversation_id = int(option.id)
-            if conversation_id == self.current:
-                self.current, self.current_deleted = None, True
-            self.load(delete=conversation_id)
-            self.notify("Conversation deleted.")
+        if option is None or option.id is None:
+            return
+        conversation_id = int(option.id)
+        info = next((c for c in self.conversations if c.id == conversation_id), None)
+        what = f"“{one_line(info.title)}”" if info else "this conversation"
+        self.app.push_screen(
+            ConfirmScreen(f"Delete {what}? Its questions and answers cannot be restored."),
+            callback=partial(self._delete, conversation_id),
+        )
+
+    def _delete(self, conversation_id: int, yes: bool | None) -> None:
+        if not yes:
+            return
+        if conversation_id == self.current:
+            self.current, self.current_deleted = None, True
+        self.load(delete=conversation_id)
+        self.notify("Conversation deleted.")

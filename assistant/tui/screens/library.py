@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, ProgressBar
 from textual.worker import Worker
 
-from ...text import clean
+from ...errors import NoIndexError
+from ...text import clean, one_line
 from ..messages import ArticlesLoaded, IngestDone, IngestFailed, IngestProgress, worker_error
 from .article import ArticleScreen
 
@@ -43,6 +44,8 @@ def summary(report: IngestReport) -> str:
     line = f"{said} · {report.chunks} chunks embedded · {report.seconds:.1f} s"
     for skipped in report.skipped[:3]:
         line += f"\nskipped {skipped.path}: {skipped.reason}"
+    for twin, indexed in report.duplicates_of[:3]:
+        line += f"\n{twin}: duplicate of {indexed}"
     return line
 
 
@@ -61,7 +64,7 @@ class LibraryScreen(Screen[None]):
         & > #ingest > Button { margin-right: 1; }
         & > #progress { height: auto; padding: 0 2; }
         & > #progress.-idle > ProgressBar { display: none; }
-        & > #progress > Label { width: 1fr; color: $text-muted; }
+        & > #progress > Label { width: 1fr; color: $text-muted; margin-left: 1; }
         & > #filter { margin: 0 1; }
         & > DataTable { height: 1fr; margin: 0 1; }
         & > #empty { color: $text-muted; padding: 1 2; }
@@ -118,8 +121,11 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load(self) -> None:
-        articles = self.assistant.articles()
-        coverage = self.assistant.coverage([a.id for a in articles])
+        try:
+            articles = self.assistant.articles()
+            coverage = self.assistant.coverage([a.id for a in articles])
+        except NoIndexError:  # nothing indexed yet: an ingest here makes the index
+            articles, coverage = [], {}
         self.post_message(ArticlesLoaded(articles, coverage))
 
     def on_articles_loaded(self, message: ArticlesLoaded) -> None:
@@ -138,14 +144,14 @@ class LibraryScreen(Screen[None]):
         shown = [a for a in reversed(self.articles) if not needle or matches(a, needle)]
         table.clear()
         for info in shown:
-            title = Text(clean(info.title or info.id), no_wrap=True, overflow="ellipsis")
+            title = Text(one_line(info.title or info.id), no_wrap=True, overflow="ellipsis")
             others = len(self.coverage.get(info.id, ()))
             if others:
                 title.append(f"  also reported by {others} outlet{'s' * (others > 1)}", "dim")
             table.add_row(
                 title,
-                Text(clean(info.source or "")),
-                Text(clean(info.published or "")[:10]),
+                Text(one_line(info.source or "")),
+                Text(one_line(info.published or "")[:10]),
                 Text(str(info.chunks), justify="right"),
                 key=info.id,
             )

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...text import clean
+from ...text import one_line, quoted
 from ...types import Citation
 
 QUOTE_LIMIT = 280
@@ -36,17 +36,17 @@ def describe(citation: Citation) -> Text:
     entry = Text()
     entry.append(f"[{citation.n}] ", style="bold reverse")
     entry.append(" ")
-    entry.append(clean(citation.title or citation.article_id), style="bold")
-    meta = " · ".join(clean(x) for x in (citation.source, citation.published) if x)
+    entry.append(one_line(citation.title or citation.article_id), style="bold")
+    meta = " · ".join(one_line(x) for x in (citation.source, citation.published) if x)
     entry.append("\n")
     if meta:
         entry.append(meta + "  ", style="dim")
     label, style = verdict(citation)
     entry.append(label, style=style)
-    quote = " ".join(clean(citation.quote).split())
+    quote = one_line(citation.quote)
     if len(quote) > QUOTE_LIMIT:
         quote = quote[: QUOTE_LIMIT - 1].rstrip() + "…"
-    entry.append(f"\n“{quote}”", style="italic")
+    entry.append(f"\n{quoted(quote)}", style="italic")
     return entry
 
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ...text import clean
+from ...text import clean, one_line
 
 
 class StatusLine(Static):
@@ -26,6 +26,16 @@ class StatusLine(Static):
     articles: reactive[int | None] = reactive(None)
     seconds: reactive[float | None] = reactive(None)
     activity: reactive[str] = reactive("")
+    error: reactive[str] = reactive("")
+    """Why the index could not be opened (shown instead of "opening the index…")."""
+
+    def show_index(
+        self, articles: int | None, provider: str = "", model: str = "", error: str = ""
+    ) -> None:
+        """The index is open with `articles` (or could not be opened, with `error`)."""
+        if provider:
+            self.provider, self.model = provider, model
+        self.articles, self.error = articles, error
 
     def render(self) -> Text:
         parts: list[Text] = []
@@ -34,7 +44,9 @@ class StatusLine(Static):
                 self.provider if self.model in ("", "none") else f"{self.provider} · {self.model}"
             )
             parts.append(Text(clean(label), style="bold"))
-        if self.articles is None:
+        if self.error:
+            parts.append(Text(f"index not open: {one_line(self.error)}", style="bold red"))
+        elif self.articles is None:
             parts.append(Text("opening the index…"))
         else:
             noun = "article" if self.articles == 1 else "articles"
