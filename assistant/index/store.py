@@ -231,9 +231,11 @@ class Store:
         if not ids:
             return
         self._stale_path.touch()
-        self.articles_col.delete(ids=list(ids))
+        # chunks first: a kill between the two leaves an article record without chunks, which
+        # the next prune finds and removes; the other order would leave chunks nobody owns
         for article_id in ids:
             self.chunks.delete(where={"article_id": article_id})
+        self.articles_col.delete(ids=list(ids))
 
     def rebuild_keyword_index(self) -> None:
         """Build the BM25 index afresh from every chunk in Chroma (the source of truth)."""
@@ -281,6 +283,20 @@ class Store:
             for article_id, meta in zip(ids, metas, strict=True)
         ]
         return sorted(infos, key=lambda a: (a.published or "", a.id))
+
+    def sources(self) -> tuple[dict[str, int], str | None]:
+        """How many articles each source has, and the newest publication date (ISO)."""
+        counts: dict[str, int] = {}
+        newest: str | None = None
+        for _, _, metas in self._pages(self.articles_col):
+            for meta in metas:
+                source = meta.get("source")
+                if isinstance(source, str) and source:
+                    counts[source] = counts.get(source, 0) + 1
+                published = meta.get("published")
+                if isinstance(published, str) and (newest is None or published > newest):
+                    newest = published
+        return counts, newest
 
     def get_article(self, article_id: str) -> Article | None:
         got = self.articles_col.get(ids=[article_id], include=["metadatas", "documents"])
