@@ -139,6 +139,8 @@ class KeywordIndex:
             mask = np.ones(len(ids), dtype=np.float32)
             if filters.source is not None:
                 mask *= self._sources == filters.source
+            elif filters.sources:
+                mask *= np.isin(self._sources, list(filters.sources))
             if filters.since is not None:
                 mask *= self._dates >= filters.since
             if filters.until is not None:
