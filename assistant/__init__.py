@@ -9,7 +9,7 @@
 Everything a program needs is exported here; `Assistant` is the one door.
 """
 
-from .api import AnswerStream, Assistant, AsyncAnswerStream, Chat, Subscription
+from .api import AnswerStream, Assistant, AsyncAnswerStream, Chat, Step, Subscription
 from .errors import AssistantError
 from .types import (
     Answer,
@@ -19,6 +19,7 @@ from .types import (
     Hit,
     IngestReport,
     Progress,
+    SearchStep,
     Skipped,
     Turn,
 )
@@ -36,7 +37,9 @@ __all__ = [
     "Hit",
     "IngestReport",
     "Progress",
+    "SearchStep",
     "Skipped",
+    "Step",
     "Subscription",
     "Turn",
 ]
