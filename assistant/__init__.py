@@ -9,7 +9,7 @@
 Everything a program needs is exported here; `Assistant` is the one door.
 """
 
-from .api import AnswerStream, Assistant, AsyncAnswerStream, Chat, Subscription
+from .api import AnswerStream, Assistant, AsyncAnswerStream, Chat, Step, Subscription
 from .errors import AssistantError
 from .types import (
     Answer,
@@ -23,6 +23,7 @@ from .types import (
     IngestReport,
     OpmlImport,
     Progress,
+    SearchStep,
     Skipped,
     Story,
     Turn,
@@ -45,7 +46,9 @@ __all__ = [
     "IngestReport",
     "OpmlImport",
     "Progress",
+    "SearchStep",
     "Skipped",
+    "Step",
     "Story",
     "Subscription",
     "Turn",

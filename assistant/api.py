@@ -19,7 +19,7 @@ from typing import Any
 from .answer.chat import Chat
 from .answer.pipeline import Answerer
 from .answer.prompts import Prompts
-from .answer.stream import AnswerStream, AsyncAnswerStream
+from .answer.stream import AnswerStream, AsyncAnswerStream, Step
 from .config import Settings, load_config
 from .errors import NoIndexError, StoreDamagedError
 from .history import FILE_NAME as HISTORY_FILE
@@ -30,6 +30,8 @@ from .models import served
 from .models.embeddings import Embedder, get_embedder
 from .models.llm import LLM, make_llm, model_name, resolve_provider
 from .retrieve.filters import DateLike, to_timestamp
+from .retrieve.pool import search_analysis
+from .retrieve.questions import Analysis
 from .retrieve.search import Retriever
 from .sources import feeds
 from .text import valid_text
@@ -49,7 +51,15 @@ from .types import (
     Turn,
 )
 
-__all__ = ["AnswerStream", "AsyncAnswerStream", "Assistant", "Chat", "ServerState", "Subscription"]
+__all__ = [
+    "AnswerStream",
+    "AsyncAnswerStream",
+    "Assistant",
+    "Chat",
+    "ServerState",
+    "Step",
+    "Subscription",
+]
 
 Subscription = feeds.Subscription
 ServerState = served.ServerState
@@ -266,9 +276,19 @@ class Assistant:
         since: DateLike = None,
         until: DateLike = None,
     ) -> list[Hit]:
-        """The `k` best passages for `query`, optionally from one source and date range."""
+        """The `k` best passages for `query`, optionally from one source and date range.
+
+        The query is read like a question: outlets and dates it names limit the search (the
+        caller's `source`, `since` and `until` win), and a question about several reports
+        is searched report by report (see `analyse`)."""
         filters = Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))
-        return self.retriever.search(valid_text(query), k or self.settings.retrieval.k, filters)
+        analysis = self.retriever.analyse(valid_text(query))
+        return search_analysis(self.retriever, analysis, k or self.settings.retrieval.k, filters)
+
+    def analyse(self, question: str) -> Analysis:
+        """What `question` names (outlets matched to the indexed sources, dates), its kind
+        and the parts it is searched by."""
+        return self.retriever.analyse(valid_text(question))
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article (without its text), oldest first."""

@@ -116,6 +116,10 @@ class AnswerSettings(_Section):
     """Give the model at most this many words of passage text in all, best sentences first;
     a passage with none of them is left out (0: no limit). The prompt's length sets how
     long a local model takes to start answering."""
+    part_words: int = Field(80, ge=0, le=2_000)
+    """For a question about several reports, words of evidence per report (its part of the
+    question); the budget of the whole prompt is then the larger of this times the parts
+    and `context_words`."""
     expand_articles: int = Field(2, ge=0, le=20)
     """With `context_words` set, also pick sentences from the other passages of the best
     this-many retrieved articles (0: only the retrieved passages)."""
@@ -143,6 +147,7 @@ class FeedSettings(_Section):
     """Private or loopback hosts (names, addresses or networks such as 192.168.1.0/24) that
     feeds may link or redirect to; a host you subscribe to directly needs no entry.
     Link-local and cloud-metadata addresses are never fetched."""
+
 
 class BriefSettings(_Section):
     llm_stories: int = Field(8, ge=0, le=200)

@@ -109,12 +109,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class Filters:
-    """What a search is limited to: one source, and a published-date range (epoch seconds,
-    both ends included)."""
+    """What a search is limited to: one source (or any of `sources`), and a published-date
+    range (epoch seconds, both ends included)."""
 
     source: str | None = None
     since: int | None = None
     until: int | None = None
+    sources: tuple[str, ...] = ()
+    """Any of these sources (the outlets a question names); `source` wins when both are set."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,26 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class SearchStep:
+    """One part of a question as it was searched: what, where, and the articles it found."""
+
+    label: str
+    """How the step reads: "TechCrunch · 2023-10-01…2023-10-03", or "all articles"."""
+    query: str
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    """ISO date: the first publication day searched (None: any)."""
+    until: str | None = None
+    articles: tuple[str, ...] = ()
+    """Ids of the articles this part contributed, best first."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"], data["articles"] = list(self.sources), list(self.articles)
+        return data
+
+
+@dataclass(frozen=True)
 class Answer:
     """A finished answer: text with [n] markers, its citations, and how it was made."""
 
@@ -255,6 +277,12 @@ class Answer:
     """Markers the model wrote that pointed at no source, removed from the text."""
     error: str | None = None
     """Why the answer is partial, when it is."""
+    kind: str = ""
+    """What the question asks for: entity, yes/no, choice, order, difference or open."""
+    steps: tuple[SearchStep, ...] = ()
+    """The parts of the question as they were searched (one for a simple question)."""
+    evidence: tuple[str, ...] = ()
+    """What the model was shown: the text of each numbered passage of its prompt."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -269,6 +297,9 @@ class Answer:
             "partial": self.partial,
             "error": self.error,
             "dropped_markers": self.dropped_markers,
+            "kind": self.kind,
+            "steps": [s.to_dict() for s in self.steps],
+            "evidence": list(self.evidence),
         }
 
 

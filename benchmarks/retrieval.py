@@ -48,7 +48,7 @@ def measure(bot: object, label: str, qs: list[str]) -> None:
 
     assert isinstance(bot, Assistant)
     for mode in ("vector", "bm25", "hybrid"):
-        bot.settings.retrieval.mode = mode  # type: ignore[assignment]
+        bot.retriever.mode = mode
         bot.search("warm up", 10)
         times = []
         for q in qs:

@@ -10,10 +10,12 @@ of the answer stage (`Answerer.stream`'s parts: `filters` and `steps`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
 from ..retrieve.filters import DateLike
+from ..text import content_words
 from ..types import Answer, Turn
 from .markers import strip_markers
 from .pipeline import Answerer
@@ -22,6 +24,21 @@ from .stream import AnswerSteps, AnswerStream
 
 HISTORY_TURNS = 3
 """Turns of history shown to the model when a follow-up is rewritten."""
+_REFERS_BACK = re.compile(
+    r"\b(?:he|she|it|its|they|them|their|theirs|him|his|her|hers|this|that|these|those|"
+    r"there|then|the same|such|other|another|else|former|latter|above|previous|earlier)\b",
+    re.I,
+)
+_CONTINUES = re.compile(r"^\s*(?:and|but|so|also|or|what about|how about|why|how come)\b", re.I)
+
+
+def needs_history(question: str) -> bool:
+    """Whether a follow-up means something only with the turns before it ("Why?", "And
+    what did he say next?"); "When might Xi visit the US?" stands on its own and is
+    searched as it is, with no rewrite to wait for."""
+    if _REFERS_BACK.search(question) or _CONTINUES.match(question):
+        return True
+    return len(content_words(question)) < 3
 
 
 def history_text(turns: Sequence[Turn], limit: int = HISTORY_TURNS) -> str:
@@ -42,8 +59,9 @@ class Chat:
         self.turns: list[Turn] = list(turns)
 
     def condense(self, question: str) -> str:
-        """The standalone query for `question` given the history."""
-        if not self.turns:
+        """The standalone query for `question` given the history (the question itself when
+        it needs none)."""
+        if not self.turns or not needs_history(question):
             return question
         llm = self.answerer.llm
         if llm is None:  # extractive: keep the last question's words in the query
@@ -75,8 +93,8 @@ class Chat:
         filters = self.answerer.filters(question, source, since, until)
 
         def run(handle: AnswerStream) -> AnswerSteps:
-            follow_up = bool(self.turns)
             query = self.condense(question)
+            follow_up = query != question
             answer = yield from self.answerer.steps(
                 handle,
                 question,

@@ -38,3 +38,29 @@ def extract(checker: SupportChecker, question: str, hits: Sequence[Hit]) -> str:
         sentence = strip_markers(" ".join(hits[j].text[start:end].split()))
         parts.append(f"{sentence} [{j + 1}]")
     return " ".join(parts)
+
+
+def extract_parts(
+    checker: SupportChecker, queries: Sequence[str], rankings: Sequence[Sequence[Hit]]
+) -> tuple[str, list[Hit]]:
+    """For a question about several reports: the best sentence of each report (each part's
+    own passages, ranked for its own query), with markers into the passages returned."""
+    best = []
+    for query, ranking in zip(queries, rankings, strict=True):
+        candidates = rank_sentences(checker, query, ranking)
+        if candidates:
+            best.append((candidates[0], ranking))
+    if not best or max(c[0] for c, _ in best) < EXTRACT_MIN:
+        return "", []
+    cited: list[Hit] = []
+    parts: list[str] = []
+    for (score, j, start, end), ranking in best:
+        if score < EXTRACT_MIN / 2:  # once one report answers, the others' best may paraphrase
+            continue
+        hit = ranking[j]
+        if hit not in cited:
+            cited.append(hit)
+        sentence = strip_markers(" ".join(hit.text[start:end].split()))
+        if all(sentence not in p for p in parts):
+            parts.append(f"{sentence} [{cited.index(hit) + 1}]")
+    return " ".join(parts), cited

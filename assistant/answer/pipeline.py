@@ -1,37 +1,42 @@
-"""From a question to a cited answer: retrieve, prompt, stream, verify.
+"""From a question to a cited answer: analyse, retrieve per part, gather evidence, compose,
+stream, check.
 
-The passages found for the question are numbered in the prompt; the model's text streams
-through a `Renumberer` so the reader sees final citation numbers as they arrive. When the
-stream ends, every sentence is checked against the passages it cites (`verify.py`): weak
-citations are flagged, a sentence with no marker gets the passage that supports it (marked
-`attached`), and an answer that says the articles don't tell is an abstention with nothing
-cited. A local model reads prompts slowly, so the prompt carries the best sentences within a
-word budget (`context`), not whole passages. The `extractive` provider skips the model and
-quotes the sentences that best match the question.
+The question is analysed (`retrieve.questions`: outlets, dates, kind, parts) and each part
+searched with its own filters (`retrieve.pool`). A question naming an outlet the index does
+not hold is answered at once: its reports are not here. What code can decide exactly, code
+decides (`reasoning`: the order of two reports in time, the difference of two figures);
+otherwise the model is shown the evidence (`evidence`: the best sentences, part by part)
+with an instruction for the kind of question (answer yes or no first, pick one of the two
+options…), and its text streams through a `Renumberer` so the reader sees final citation
+numbers as they arrive. Every answer, streamed or composed, whole or cut short, is then
+checked sentence by sentence against the passages it cites (`check.verify`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 
 from ..config import Settings
 from ..errors import LLMError
 from ..models.embeddings import Embedder
 from ..models.llm import LLM, Message, PartialAnswer
-from ..retrieve.filters import DateLike, question_filters
+from ..retrieve.filters import DateLike, caller_filters
+from ..retrieve.outlets import unknown_outlets
+from ..retrieve.pool import Found, find
 from ..retrieve.search import Retriever
 from ..text import valid_text
 from ..types import Answer, Citation, Filters, Hit
 from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo
 from .check.support import SupportChecker
 from .check.verify import verify
-from .context import focus
-from .extractive import extract
+from .evidence import Evidence, gather
+from .extractive import extract, extract_parts
 from .markers import Renumberer, strip_markers, tidy
-from .prompts import Prompts, fill, format_sources
-from .stream import AnswerSteps, AnswerStream
+from .prompts import Prompts, fill, format_sources, task_for
+from .reasoning import difference, order_in_time
+from .stream import AnswerSteps, AnswerStream, Step
 
 
 class Answerer:
@@ -55,33 +60,33 @@ class Answerer:
         self.checker = SupportChecker(embedder)
 
     def messages(
-        self, question: str, hits: Sequence[Hit], texts: Sequence[str] | None = None
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        texts: Sequence[str] | None = None,
+        *,
+        task: str = "",
+        outlets: bool = False,
     ) -> list[Message]:
         """The chat messages for `question` over `hits`, numbered 1..n in order; `texts`
-        (from `context`) replaces the passages' text."""
+        replaces the passages' text, `task` says what kind of answer is wanted, `outlets`
+        shows each passage's outlet (for questions that compare reports)."""
         today = date.today().isoformat()
+        if task and "{task}" not in self.prompts.answer:  # an edited template without it
+            question, task = f"{question}\n{task.strip()}", ""
         return [
             {"role": "system", "content": fill(self.prompts.system, today=today)},
             {
                 "role": "user",
                 "content": fill(
                     self.prompts.answer,
-                    sources=format_sources(hits, texts),
+                    sources=format_sources(hits, texts, outlets=outlets),
                     question=question,
+                    task=task,
                     today=today,
                 ),
             },
         ]
-
-    def context(self, question: str, hits: Sequence[Hit]) -> tuple[list[Hit], list[str] | None]:
-        """The passages the model sees and their (shortened) texts; see `SupportChecker.focus`."""
-        n, budget = self.settings.answer.passage_sentences, self.settings.answer.context_words
-        if not n and not budget:
-            return list(hits), None
-        if budget and self.settings.answer.expand_articles:
-            hits = self.retriever.expand(hits, self.settings.answer.expand_articles)
-        kept = focus(self.checker, question, hits, n or 1000, budget)
-        return [hits[j] for j, _ in kept], [text for _, text in kept]
 
     def warm_up(self) -> None:
         """Load the models and, for a local model, read the system prompt now."""
@@ -96,9 +101,9 @@ class Answerer:
         since: DateLike = None,
         until: DateLike = None,
     ) -> Filters:
-        """What the search for `question` is limited to: the caller's source and dates,
-        else a phrase such as "this week" in the question (see `retrieve.filters`)."""
-        return question_filters(question, source, since, until)
+        """The caller's limits on the search for `question` (source, dates); what the
+        question itself names is read when it is answered."""
+        return caller_filters(source, since, until)
 
     def stream(
         self,
@@ -127,122 +132,190 @@ class Answerer:
         rewrite of a follow-up, since the answer prompt carries no history."""
         question = valid_text(question)  # where every question enters (repairs surrogates)
         query = valid_text(query or question)
-        prompt_question = prompt_question and valid_text(prompt_question)
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-
-        def ms() -> float:
-            return (time.perf_counter() - started) * 1000
-
-        hits = self.retriever.search(query, self.settings.answer.k, filters)
-        timings["retrieve"] = ms()
+        asked = valid_text(prompt_question) if prompt_question else question
+        clock = _Clock()
+        analysis = self.retriever.analyse(query)
+        if analysis.multi:
+            for part in analysis.parts:
+                yield Step(f"searching {part.label}")
+        found = find(self.retriever, analysis, self.settings.answer.k, filters)
+        clock.mark("retrieve")
+        result = _Result(self, question, query, found, clock)
+        missing = unknown_outlets(query, self.retriever.outlets)
+        if missing:
+            text = _not_indexed(missing)
+            yield text
+            return result.abstain(text)
+        hits = list(found.hits)
         relevance = self.checker.relevance(query, hits)
-        if not hits or max(relevance) < self.settings.answer.min_relevance:
+        if handle.cancelled or not hits or max(relevance) < self.settings.answer.min_relevance:
             yield ABSTAIN_TEXT
-            timings["first_token"] = timings["total"] = ms()
-            return self._result(question, query, ABSTAIN_TEXT, True, (), timings)
-
-        raw = ""
-        partial_error: str | None = None
+            return result.abstain(ABSTAIN_TEXT, "cancelled" if handle.cancelled else None)
+        composed = order_in_time(found)
+        if composed is not None:
+            yield Step("comparing the reports' dates")
+            yield Renumberer(len(composed.hits)).rewrite(composed.text)
+            return result.finish(composed.text, list(composed.hits), None, quoted=False)
         if self.llm is None:
-            raw = extract(self.checker, question, hits)
-            chunks: Iterator[str] = iter([raw])
-        else:
-            hits, texts = self.context(prompt_question or question, hits)
-            max_tokens, temperature = self.settings.llm.max_tokens, self.settings.llm.temperature
-            chunks = self.llm.stream(
-                self.messages(prompt_question or question, hits, texts),
-                max_tokens=max_tokens,
-                temperature=temperature,
-            )
-        renumberer = Renumberer(len(hits))
-        try:
-            for delta in chunks:
-                if self.llm is not None:
-                    raw += delta
-                shown = renumberer.feed(delta)
-                if shown:
-                    timings.setdefault("first_token", ms())
-                    yield shown
-                if handle.cancelled:
-                    partial_error = "cancelled"
-                    break
-        except PartialAnswer as exc:
-            partial_error = str(exc)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        tail = renumberer.finish()
-        if tail:
-            yield tail
+            if analysis.multi:
+                queries = [p.query for p in analysis.parts]
+                raw, hits = extract_parts(self.checker, queries, found.rankings)
+            else:
+                raw = extract(self.checker, asked, hits)
+            yield Renumberer(len(hits)).rewrite(raw) if raw else ABSTAIN_TEXT
+            return result.finish(raw or ABSTAIN_TEXT, hits, None, quoted=True)
+        evidence = self._evidence(found)
+        result.evidence = evidence
+        if analysis.multi:
+            yield Step("reading the reports")
+        chunks = self.llm.stream(
+            self.messages(
+                asked,
+                evidence.hits,
+                evidence.texts,
+                task=task_for(analysis),
+                outlets=analysis.multi,
+            ),
+            max_tokens=self.settings.llm.max_tokens,
+            temperature=self.settings.llm.temperature,
+        )
+        raw, error = yield from _relay(chunks, len(evidence.hits), handle, clock)
         if not raw.strip():
-            if partial_error:
-                raise LLMError(partial_error)
-            raw = ABSTAIN_TEXT  # nothing to say: the reader sees the abstention too
-            timings.setdefault("first_token", ms())
-            yield ABSTAIN_TEXT
-        timings.setdefault("first_token", ms())
-        answer = self._finish(question, query, raw, hits, timings, partial_error)
-        timings["total"] = ms()
-        return answer
+            if error:
+                raise LLMError(error)
+            yield ABSTAIN_TEXT  # nothing to say: the reader sees the abstention too
+            return result.abstain(ABSTAIN_TEXT)
+        return result.finish(raw, list(evidence.hits), error, quoted=False)
 
-    def _finish(
-        self,
-        question: str,
-        query: str,
-        raw: str,
-        hits: Sequence[Hit],
-        timings: dict[str, float],
-        partial_error: str | None,
-    ) -> Answer:
-        raw = without_echo(raw, fill(self.prompts.system, today=date.today().isoformat()))
-        if is_abstention(strip_markers(raw)) or not raw.strip():
-            return self._result(
-                question, query, strip_markers(raw), True, (), timings, error=partial_error
-            )
-        text, cites, dropped = self.verify(raw, hits, question)
-        if not any(c.supported for c in cites) and partial_error is None:
-            # nothing the model said is backed by the passages: a guess, not an answer
-            return self._result(
-                question, query, ABSTAIN_TEXT, True, (), timings, dropped, partial_error
-            )
-        return self._result(question, query, text, False, cites, timings, dropped, partial_error)
+    def _evidence(self, found: Found) -> Evidence:
+        a = self.settings.answer
+        return gather(
+            self.checker,
+            self.retriever,
+            found,
+            sentences=a.passage_sentences,
+            budget=a.context_words,
+            part_budget=a.part_words,
+            expand=a.expand_articles,
+        )
 
     def verify(
-        self, raw: str, hits: Sequence[Hit], question: str = ""
+        self, raw: str, hits: Sequence[Hit], question: str = "", *, quoted: bool = False
     ) -> tuple[str, tuple[Citation, ...], int]:
-        """Check every sentence against its sources (see `verify.verify`)."""
+        """Check every sentence against its sources (see `check.verify`)."""
         return verify(
             raw,
             hits,
             question,
             checker=self.checker,
             min_support=self.settings.answer.min_support,
-            quoted=self.llm is None,  # extractive answers quote the passages word for word
+            quoted=quoted,
         )
 
-    def _result(
+
+def _not_indexed(names: Sequence[str]) -> str:
+    listed = " or ".join(", ".join(names).rsplit(", ", 1)) if len(names) > 1 else names[0]
+    return f"No articles from {listed} are in the index, so I can't answer that from them."
+
+
+def _relay(
+    chunks: Iterator[str], sources: int, handle: AnswerStream, clock: _Clock
+) -> Generator[str, None, tuple[str, str | None]]:
+    """Pass the model's text on with final citation numbers; (what it said, why it stopped
+    early or None)."""
+    renumberer = Renumberer(sources)
+    raw = ""
+    error: str | None = None
+    try:
+        for delta in chunks:
+            raw += delta
+            shown = renumberer.feed(delta)
+            if shown:
+                clock.mark("first_token")
+                yield shown
+            if handle.cancelled:
+                error = "cancelled"
+                break
+    except PartialAnswer as exc:
+        error = str(exc)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # hang up: the server (or llama.cpp) stops generating
+    tail = renumberer.finish()
+    if tail:
+        yield tail
+    return raw, error
+
+
+class _Clock:
+    """Milliseconds since the answer started, and the marks taken on the way."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def mark(self, name: str) -> None:
+        self.timings.setdefault(name, self.ms())
+
+
+class _Result:
+    """Turns what the steps produced into the final `Answer`."""
+
+    def __init__(
+        self, answerer: Answerer, question: str, query: str, found: Found, clock: _Clock
+    ) -> None:
+        self.answerer = answerer
+        self.question, self.query, self.found, self.clock = question, query, found, clock
+        self.evidence: Evidence | None = None
+
+    def abstain(self, text: str, error: str | None = None) -> Answer:
+        return self._answer(text, True, (), 0, error)
+
+    def finish(self, raw: str, hits: list[Hit], error: str | None, *, quoted: bool) -> Answer:
+        """Check `raw` against `hits`; a reply with nothing backed is an abstention, whole
+        or partial alike."""
+        a = self.answerer
+        raw = without_echo(raw, fill(a.prompts.system, today=date.today().isoformat()))
+        if is_abstention(strip_markers(raw)) or not raw.strip():
+            return self._answer(strip_markers(raw), True, (), 0, error)
+        text, cites, dropped = a.verify(raw, hits, self.question, quoted=quoted)
+        if not any(c.supported for c in cites):
+            # nothing the model said is backed by the passages: a guess, not an answer
+            return self._answer(ABSTAIN_TEXT, True, (), dropped, error)
+        if self.found.analysis.kind == "difference":
+            worked = difference(self.question, text)
+            if worked:
+                text = f"{text} {worked}"
+        return self._answer(text, False, cites, dropped, error)
+
+    def _answer(
         self,
-        question: str,
-        query: str,
         text: str,
         abstained: bool,
         citations: tuple[Citation, ...],
-        timings: dict[str, float],
-        dropped: int = 0,
-        error: str | None = None,
+        dropped: int,
+        error: str | None,
     ) -> Answer:
+        self.clock.mark("first_token")
+        self.clock.timings["total"] = self.clock.ms()
+        shown = self.evidence.shown if self.evidence is not None else ()
         return Answer(
-            question=question,
+            question=self.question,
             text=tidy(text) if text else ABSTAIN_TEXT,
             citations=citations,
             abstained=abstained,
-            provider=self.provider,
-            model=self.model,
-            timings=timings,
-            query=query,
+            provider=self.answerer.provider,
+            model=self.answerer.model,
+            timings=self.clock.timings,
+            query=self.query,
             partial=error is not None,
             dropped_markers=dropped,
             error=error,
+            kind=self.found.analysis.kind,
+            steps=self.found.steps(),
+            evidence=tuple(shown),
         )

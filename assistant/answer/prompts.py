@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..retrieve.questions import Analysis
 from ..types import Hit
 
 TITLE_WORDS = 10
@@ -24,7 +25,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "answer": ("sources", "question"),
     "condense": ("history", "question"),
 }
-OPTIONAL = ("today",)
+OPTIONAL = ("today", "task")
 
 
 @dataclass(frozen=True)
@@ -65,16 +66,44 @@ def fill(template: str, **values: str) -> str:
     return pattern.sub(lambda m: values[m.group(0)[1:-1]], template)
 
 
-def format_sources(hits: Sequence[Hit], texts: Sequence[str] | None = None) -> str:
-    """The numbered passages of the prompt; `texts` replaces the passages' text."""
+def format_sources(
+    hits: Sequence[Hit], texts: Sequence[str] | None = None, *, outlets: bool = False
+) -> str:
+    """The numbered passages of the prompt; `texts` replaces the passages' text, and with
+    `outlets` each head names the passage's outlet ("[2] TechCrunch: Title (2023-10-02)")."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         # one line per head: a title with line breaks must not start a fake "[7] ..." source
         # a short head: every word of the prompt delays a local model's first token
         words = hit.title.split() or [hit.article_id]
         title = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
-        published = " ".join((hit.published or "").split())
-        head = f"[{n}] {title}" + (f" ({published})" if published else "")
+        published = " ".join((hit.published or "").split())[:10]
+        outlet = " ".join((hit.source or "").split()) if outlets else ""
+        head = f"[{n}] " + (f"{outlet}: " if outlet else "") + title
+        head += f" ({published})" if published else ""
         body = " ".join((texts[n - 1] if texts else hit.text).split())
         blocks.append(f"{head}\n{body}")
     return "\n\n".join(blocks)
+
+
+TASKS = {
+    "yes/no": "Start your answer with Yes or No, then say why in one sentence per report, "
+    "each with its passage number.",
+    "order": "Start your answer with Yes or No, then give each report's date with its "
+    "passage number.",
+    "difference": "Give the two figures the question compares, each with its passage "
+    "number. Do not work out the difference yourself.",
+}
+
+
+def task_for(analysis: Analysis) -> str:
+    """The line that tells the model what kind of answer the question wants ("" for a plain
+    question: the system prompt says it)."""
+    if analysis.kind == "choice" and len(analysis.choices) == 2:
+        first, second = analysis.choices
+        return (
+            f"Start your answer with one word, {first} or {second}, then say why with the "
+            "passage numbers.\n"
+        )
+    task = TASKS.get(analysis.kind, "")
+    return f"{task}\n" if task else ""

@@ -3,7 +3,10 @@ asyncio twin.
 
 Like simonw/llm's `Response`, an `AnswerStream` does nothing until it is iterated: the
 question is retrieved, the prompt built and the model run as the caller reads the text.
-`.cancel()` from any thread stops the model between chunks; the answer is then partial.
+`.cancel()` from any thread stops it between steps and between chunks; the answer is then
+partial. Iterating gives the answer's text; `.events()` gives the same text interleaved
+with `Step`s ("searching TechCrunch · 2023-10-02…"), so a front end can show what is being
+done while a question of several parts is answered.
 """
 
 from __future__ import annotations
@@ -11,11 +14,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from dataclasses import dataclass
 
 from ..types import Answer
 
-AnswerSteps = Generator[str, None, Answer]
-"""What an answer is made of: text chunks as they are shown, then the finished `Answer`."""
+
+@dataclass(frozen=True)
+class Step:
+    """Something the answer is doing now, for the user to see: "searching TechCrunch"."""
+
+    text: str
+
+
+AnswerSteps = Generator[str | Step, None, Answer]
+"""What an answer is made of: steps and text chunks as they happen, then the `Answer`."""
 
 
 class AnswerStream:
@@ -29,6 +41,8 @@ class AnswerStream:
         self._cancel = threading.Event()
         self._gen = run(self)
         self._answer: Answer | None = None
+        self.steps: list[str] = []
+        """The steps taken so far."""
 
     @property
     def cancelled(self) -> bool:
@@ -37,14 +51,22 @@ class AnswerStream:
     def cancel(self) -> None:
         self._cancel.set()
 
-    def __iter__(self) -> Iterator[str]:
+    def events(self) -> Iterator[str | Step]:
+        """The answer's text chunks and the steps taken, as they happen."""
         while self._answer is None:
             try:
-                chunk = next(self._gen)
+                event = next(self._gen)
             except StopIteration as stop:
                 self._answer = stop.value
                 return
-            yield chunk
+            if isinstance(event, Step):
+                self.steps.append(event.text)
+            yield event
+
+    def __iter__(self) -> Iterator[str]:
+        for event in self.events():
+            if isinstance(event, str):
+                yield event
 
     def answer(self) -> Answer:
         for _ in self:

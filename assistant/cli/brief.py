@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from .common import echo_json, err_console, make_assistant, provider_option
+from .common import echo_json, err_console, make_assistant, provider_option_saying
 
 
 @click.command()
@@ -17,7 +17,7 @@ from .common import echo_json, err_console, make_assistant, provider_option
 )
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
-@provider_option("Who writes the summaries (extractive quotes the articles).")
+@provider_option_saying("Who writes the summaries (extractive quotes the articles).")
 @click.pass_context
 def brief(
     ctx: click.Context, since: str, source: str | None, as_json: bool, provider: str | None

@@ -168,11 +168,8 @@ def redact(message: str) -> str:
     return message.replace(key, "***") if len(key) >= 8 else message
 
 
-def provider_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The `--provider` option: who answers (or writes), default `llm.provider`."""
-    return click.option(
-        "--provider",
-        type=click.Choice(["auto", "openai", "local", "extractive"]),
-        default=None,
-        help=help_text,
-    )
+def provider_option_saying(
+    help_text: str,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `--provider` option with its own help: who answers (or writes)."""
+    return click.option("--provider", type=click.Choice(PROVIDERS), default=None, help=help_text)

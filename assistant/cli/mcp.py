@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import click
 
-from .common import make_assistant, provider_option
+from .common import make_assistant, provider_option_saying
 
 
 @click.command(name="mcp")
-@provider_option("Who answers `ask` and writes `brief` summaries.")
+@provider_option_saying("Who answers `ask` and writes `brief` summaries.")
 @click.pass_context
 def mcp_command(ctx: click.Context, provider: str | None) -> None:
     """Serve search, ask, articles and brief as MCP tools over stdio (for an MCP client

@@ -337,6 +337,15 @@ class KeywordIndex:
             limits = []  # filters match, they do not score
             if filters.source is not None:
                 limits.append(Q.term_query(self._schema, "source", filters.source))
+            elif filters.sources:
+                limits.append(
+                    Q.boolean_query(
+                        [
+                            (Occur.Should, Q.term_query(self._schema, "source", name))
+                            for name in filters.sources
+                        ]
+                    )
+                )
             if filters.since is not None or filters.until is not None:
                 limits.append(
                     Q.range_query(

@@ -45,6 +45,8 @@ def where(filters: Filters | None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if filters.source is not None:
         clauses.append({"source": filters.source})
+    elif filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
     if filters.since is not None:
         clauses.append({"published_ts": {"$gte": filters.since}})
     if filters.until is not None:

@@ -256,8 +256,8 @@ class Store:
             return
         before, generation = self._begin(ids, deleting=True)
         self.state.mark_gone(list(ids), generation)
+        self._delete_chunks(ids)  # chunks first: no chunk outlives its article record
         self.articles_col.delete(ids=list(ids))
-        self._delete_chunks(ids)
         self._commit(before, generation, ids, [])
 
     def _delete_chunks(self, article_ids: Sequence[str]) -> None:
@@ -363,6 +363,20 @@ class Store:
         ]
         return sorted(infos, key=lambda a: (a.published or "", a.id))
 
+    def sources(self) -> tuple[dict[str, int], str | None]:
+        """How many articles each source has, and the newest publication date (ISO)."""
+        counts: dict[str, int] = {}
+        newest: str | None = None
+        for _, _, metas in pages(self.articles_col):
+            for meta in metas:
+                source = meta.get("source")
+                if isinstance(source, str) and source:
+                    counts[source] = counts.get(source, 0) + 1
+                published = meta.get("published")
+                if isinstance(published, str) and (newest is None or published > newest):
+                    newest = published
+        return counts, newest
+
     def get_article(self, article_id: str) -> Article | None:
         got = self.articles_col.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -436,4 +450,3 @@ def _disk_errors(data_dir: Path) -> Iterator[None]:
         if full is None:
             raise
         raise StoreError(full) from None
-

@@ -8,6 +8,7 @@ result, so `llm.provider = "local"` works offline. Any other GGUF can be named i
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import os
@@ -106,3 +107,43 @@ def local_available() -> bool:
     if not llama_cpp_installed():
         return False
     return (cache_dir() / FILE_NAME).is_file() or parts_installed()
+
+
+QUANTIZATIONS = {"q4_k_m": None, "q4_0": 2}
+"""The packaged model's own quantization (None), and others made from it with llama.cpp's
+quantizer (the value is llama.cpp's file type: LLAMA_FTYPE_MOSTLY_Q4_0 = 2)."""
+
+
+def quantized_file(
+    kind: str = "q4_k_m", progress: Callable[[int, int], None] | None = None
+) -> Path:
+    """The embedded model in quantization `kind`: the packaged Q4_K_M, or a Q4_0 made from
+    it once (~1 minute; llama.cpp repacks Q4_0 for AVX2 when it loads, so it reads prompts
+    faster) and kept beside it."""
+    source = model_file(progress)
+    ftype = QUANTIZATIONS.get(kind)
+    if kind not in QUANTIZATIONS:
+        raise LLMError(f"unknown quantization {kind!r}: use one of {', '.join(QUANTIZATIONS)}")
+    if ftype is None:
+        return source
+    target = source.with_name(f"{MODEL_NAME.rsplit('-', 1)[0]}-{kind}.gguf")
+    if target.is_file() and target.with_suffix(".verified").is_file():
+        return target
+    try:
+        import llama_cpp
+    except ImportError:
+        raise LLMError("llama-cpp-python is not installed; run `make install`") from None
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = ftype
+    params.allow_requantize = True
+    params.nthread = 0
+    tmp = target.with_suffix(f".part{os.getpid()}")
+    status = llama_cpp.llama_model_quantize(
+        str(source).encode(), str(tmp).encode(), ctypes.byref(params)
+    )
+    if status != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise LLMError(f"llama.cpp could not make the {kind} model (status {status})")
+    os.replace(tmp, target)
+    target.with_suffix(".verified").write_text(kind, encoding="utf-8")
+    return target

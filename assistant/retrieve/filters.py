@@ -6,8 +6,9 @@ returns the calendar range they name, relative to today. It is deliberately cons
 one phrase, matched as whole words; "the last week of May" (a specific week) and questions
 naming two periods are left alone, and anything else returns None (no filter).
 
-`question_filters` turns a caller's `source`/`since`/`until` (ISO strings, dates, datetimes or
-epoch seconds) into retrieval `Filters`, falling back on such a phrase.
+`caller_filters` turns a caller's `source`/`since`/`until` (ISO strings, dates, datetimes or
+epoch seconds) into retrieval `Filters`; the question analysis (`dates.date_mentions`) reads
+such phrases, and explicit dates, out of a question.
 """
 
 from __future__ import annotations
@@ -84,11 +85,7 @@ def to_timestamp(value: DateLike, *, end_of_day: bool = False) -> int | None:
     return int(value.timestamp())
 
 
-def question_filters(
-    question: str, source: str | None, since: DateLike, until: DateLike
-) -> Filters:
-    """Filters from the caller's arguments; without `since`/`until`, a phrase such as
-    "this week" or "yesterday" in the question sets them (see `date_range`)."""
-    if since is None and until is None:
-        since, until = date_range(question) or (None, None)
+def caller_filters(source: str | None, since: DateLike, until: DateLike) -> Filters:
+    """Filters from a caller's arguments: a source name, and dates as ISO strings, dates,
+    datetimes or epoch seconds (`until` runs to the end of its day)."""
     return Filters(source, to_timestamp(since), to_timestamp(until, end_of_day=True))

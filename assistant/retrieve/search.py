@@ -7,12 +7,16 @@ filtered query still returns k passages when k exist. The result keeps at most
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from ..index.store import Store
 from ..models.embeddings import Embedder
 from ..types import Filters, Hit
+from .outlets import OutletMatcher
+from .questions import Analysis, analyse
 
 OVERFETCH = 4
 
@@ -52,6 +56,28 @@ class Retriever:
         self.mode = mode
         self.max_per_article = max_per_article
         self.rrf_k = rrf_k
+        self._catalog_lock = threading.Lock()
+        self._catalog: tuple[int, OutletMatcher, int] | None = None
+
+    def _known(self) -> tuple[OutletMatcher, int]:
+        """The indexed sources and the newest year (read again when the count changes)."""
+        articles = self.store.count()[0]
+        with self._catalog_lock:
+            if self._catalog is None or self._catalog[0] != articles:
+                counts, newest = self.store.sources()
+                year = int(newest[:4]) if newest and newest[:4].isdigit() else date.today().year
+                self._catalog = (articles, OutletMatcher(counts), year)
+            return self._catalog[1], self._catalog[2]
+
+    @property
+    def outlets(self) -> OutletMatcher:
+        """Finds the indexed sources a question names."""
+        return self._known()[0]
+
+    def analyse(self, question: str) -> Analysis:
+        """`questions.analyse` with the sources and the newest year of this index."""
+        matcher, year = self._known()
+        return analyse(question, matcher, default_year=year)
 
     def vector(self, query: str, k: int, filters: Filters) -> list[Hit]:
         return self.store.query_vectors(self.embedder.embed([query])[0], k, filters)
@@ -60,18 +86,24 @@ class Retriever:
         return self.store.keyword_search(query, k, filters)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """The `k` best passages for `query` within `filters`."""
+        return diversify(self.ranked([query], k, filters), k, self.max_per_article)
+
+    def ranked(self, queries: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
+        """Every passage found for any of `queries` (vector and keyword rankings of each,
+        fused), best first; the queries are embedded in one call."""
         filters = filters or Filters()
-        query = query.strip()
-        if not query:
+        queries = [q.strip() for q in dict.fromkeys(queries) if q.strip()]
+        if not queries:
             return []
         fetch = max(k * OVERFETCH, 20)
-        if self.mode == "vector":
-            hits = self.vector(query, fetch, filters)
-        elif self.mode == "bm25":
-            hits = self.bm25(query, fetch, filters)
-        else:
-            hits = self.fuse([self.vector(query, fetch, filters), self.bm25(query, fetch, filters)])
-        return diversify(hits, k, self.max_per_article)
+        rankings: list[list[Hit]] = []
+        if self.mode != "bm25":
+            vectors = self.embedder.embed(queries)
+            rankings += [self.store.query_vectors(v, fetch, filters) for v in vectors]
+        if self.mode != "vector":
+            rankings += [self.bm25(q, fetch, filters) for q in queries]
+        return rankings[0] if len(rankings) == 1 else self.fuse(rankings)
 
     def expand(self, hits: Sequence[Hit], articles: int) -> list[Hit]:
         """`hits`, then the other passages of their first `articles` articles, article by

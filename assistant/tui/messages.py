@@ -62,6 +62,14 @@ class AnswerChunk(Message):
 
 
 @dataclass
+class AnswerStep(Message):
+    """What answer number `ask` is doing now ("searching TechCrunch · 2023-10-02")."""
+
+    ask: int
+    text: str
+
+
+@dataclass
 class AnswerDone(Message):
     """Answer number `ask` is finished and verified (and saved in `conversation_id`)."""
 

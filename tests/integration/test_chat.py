@@ -11,7 +11,7 @@ from conftest import (
 )
 from servers.llm_server import FakeLLM, Reply, Request
 
-from assistant import Assistant
+from assistant import Assistant, Turn
 from assistant.answer.markers import strip_markers
 from assistant.errors import LLMError
 
@@ -46,6 +46,39 @@ def test_follow_ups_are_condensed_with_history(bot: Assistant, llm_server: FakeL
     assert f"Question: {REWRITE}" in answer_prompt
     assert [t.question for t in chat.turns] == [first_question, "And how many jets?"]
     assert second.citations and second.citations[0].article_id == SEED_ID
+
+
+def test_a_follow_up_that_stands_on_its_own_is_not_rewritten(
+    bot: Assistant, llm_server: FakeLLM
+) -> None:
+    llm_server.respond(
+        lambda req: '"Why might China buy Boeing jets?"'
+        if req.is_condense
+        else cite_fact(req, ["China may buy 500 Boeing commercial jets [{n}]."])
+    )
+    chat = bot.chat()
+    chat.ask("How many Boeing jets might China buy?")
+    second = chat.ask("When might Xi visit the US?")
+    assert llm_server.condense_requests == []  # nothing to wait for
+    assert second.query == "When might Xi visit the US?"
+    chat.ask("Why?")  # means nothing without the turns before it
+    assert len(llm_server.condense_requests) == 1
+
+
+def test_a_cancelled_answer_leaves_no_turn_and_a_chat_resumes_from_saved_turns(
+    bot: Assistant, llm_server: FakeLLM
+) -> None:
+    llm_server.script(Reply.text(*["China may buy "] * 20, chunk_delay=0.05))
+    chat = bot.chat()
+    stream = chat.stream("How many Boeing jets might China buy?")
+    for _ in stream:
+        stream.cancel()
+    assert stream.answer().partial and chat.turns == []
+    resumed = bot.chat([Turn("How many Boeing jets might China buy?", "500 jets [1].")])
+    llm_server.respond(lambda req: '"How many jets did Boeing sell?"' if req.is_condense else "")
+    resumed.condense("And how many more?")
+    [condense] = llm_server.condense_requests
+    assert "500 jets" in condense.prompt  # the saved turn is the history
 
 
 def test_extractive_chat_keeps_the_last_question_in_the_query(extractive: Assistant) -> None:

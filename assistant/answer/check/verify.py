@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,6 +31,14 @@ def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
     """Whether a claim's words are (nearly: "Andrea Levy tipped for Whitbread prize") the
     words of a passage's title: a small model reading back the head of a source."""
     return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
+
+
+def with_metadata(hit: Hit) -> Hit:
+    """`hit` with its article's outlet, date and title as a last line of its text: "The
+    Verge reported on 2023-10-04 that…" is backed by who published it and when, which the
+    passage's own words rarely say."""
+    facts = [" ".join(x.split()) for x in (hit.source, (hit.published or "")[:10], hit.title) if x]
+    return replace(hit, text=f"{hit.text}\n{'; '.join(facts)}.") if facts else hit
 
 
 def short(claim: str) -> bool:
@@ -55,21 +64,22 @@ def verify(
     claims = sentences(valid, at_markers=True)
     # what is checked: each claim without the figures it computed ("so 2 years")
     checked = without_computed([c.text for c in claims], question, hits, valid)
-    scores = checker.score_claims(checked, hits, semantic=not quoted)
+    backing = [with_metadata(h) for h in hits]
+    scores = checker.score_claims(checked, backing, semantic=not quoted)
     asked = content_words(question)
     terse = [i for i, c in enumerate(claims) if question and short(c.text)]
     if terse:
         # a terse answer ("500", "Madrid") only means something with its question: the
         # passage must back both the answer's words and the question's
         with_question = checker.score_claims(
-            [f"{question} {checked[i]}" for i in terse], hits, semantic=not quoted
+            [f"{question} {checked[i]}" for i in terse], backing, semantic=not quoted
         )
         for i, row in zip(terse, with_question, strict=True):
             # off-topic passages (question and answer rarely meet there) cap the score
             scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
     if question:
         for text, row in zip(checked, scores, strict=True):
-            cap_unbacked(text, question, hits, row)
+            cap_unbacked(text, question, backing, row)
     titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
     rebuilt: list[str] = []
     cursor = 0

@@ -189,7 +189,7 @@ def fetch_one(url: str, options: FetchOptions) -> Response:
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers=headers,
-        transport=GuardedTransport(AddressPolicy(named, options.allow_hosts)),
+        transport=GuardedTransport(AddressPolicy(named, options.allow_hosts), max_connections=2),
         trust_env=False,  # a proxy would connect where the guard never looked
     ) as client:
         try:

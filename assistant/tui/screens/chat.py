@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
+from ...api import Step
 from ...history import title_of
 from ...text import clean
 from ...types import Turn
@@ -27,6 +28,7 @@ from ..messages import (
     AnswerChunk,
     AnswerDone,
     AnswerFailed,
+    AnswerStep,
     ConversationLoaded,
     describe_error,
     worker_error,
@@ -186,11 +188,13 @@ class ChatScreen(Screen[None]):
             if worker.is_cancelled:
                 return
             stream = self._handle = self.assistant.chat(turns).stream(question)
-            for chunk in stream:
+            for event in stream.events():
                 if worker.is_cancelled:
                     stream.cancel()
+                elif isinstance(event, Step):
+                    self.post_message(AnswerStep(ask, event.text))
                 else:
-                    self.post_message(AnswerChunk(ask, chunk))
+                    self.post_message(AnswerChunk(ask, event))
             answer = stream.answer()
         except Exception as exc:  # any failure becomes a notification, never a crash
             if not worker.is_cancelled:
@@ -217,6 +221,10 @@ class ChatScreen(Screen[None]):
         self.status.activity = ""
         self.refresh_bindings()
         return widget
+
+    def on_answer_step(self, message: AnswerStep) -> None:
+        if message.ask == self._current and self._answering is not None:
+            self._answering.set_note(f"{message.text}…")
 
     async def on_answer_chunk(self, message: AnswerChunk) -> None:
         if message.ask == self._current and self._answering is not None:

@@ -1,0 +1,148 @@
+"""Passages for a question of several parts: each part searched with its own filters, the
+results pooled so that every part keeps its best reports.
+
+One ranking for "Did TechCrunch's report contradict the Verge's?" is won by whichever outlet
+matches the words better; the other report never reaches the top. Here each part (from
+`questions.analyse`) is searched within its outlets and dates, with its own clause and the
+whole question as queries; then the pool is dealt like cards: each part in turn gives its
+best article not yet dealt, until every part has had its turn, and again. A passage that
+repeats one already dealt from another article (the same wire copy under two outlets)
+takes no place: it would crowd out a report that says something else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from ..types import Filters, Hit, SearchStep
+from .questions import Analysis, Part
+from .search import Retriever, diversify
+
+NEAR_COPY = 0.7
+"""Share of word triples two passages must have in common to count as the same text."""
+
+
+def part_filters(part: Part, base: Filters) -> Filters:
+    """The part's outlets and dates, unless the caller chose a source or dates (they win)."""
+    return Filters(
+        source=base.source,
+        sources=() if base.source else part.sources,
+        since=base.since if base.since is not None or base.until is not None else part.since,
+        until=base.until if base.since is not None or base.until is not None else part.until,
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the search for an analysed question found: each part's ranking, and the pool
+    dealt from them."""
+
+    analysis: Analysis
+    rankings: tuple[tuple[Hit, ...], ...]
+    """One ranking per part of the analysis, best first."""
+    hits: tuple[Hit, ...]
+
+    def steps(self) -> tuple[SearchStep, ...]:
+        """The parts as they were searched, with the articles each contributed."""
+        pooled = {h.article_id for h in self.hits}
+        return tuple(
+            SearchStep(
+                label=part.label or "all articles",
+                query=part.query,
+                sources=part.sources,
+                since=_day(part.since),
+                until=_day(part.until),
+                articles=tuple(
+                    a for a in dict.fromkeys(h.article_id for h in ranking) if a in pooled
+                ),
+            )
+            for part, ranking in zip(self.analysis.parts, self.rankings, strict=True)
+        )
+
+
+def _day(stamp: int | None) -> str | None:
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).date().isoformat()
+
+
+def find(retriever: Retriever, analysis: Analysis, k: int, base: Filters | None = None) -> Found:
+    """Search each part of `analysis` and deal `k` passages from them (the module doc)."""
+    base = base or Filters()
+    if not analysis.named:
+        hits = retriever.search(analysis.question, k, base)
+        return Found(analysis, (tuple(hits),), tuple(hits))
+    rankings = []
+    for part in analysis.parts:
+        queries = [part.query, analysis.question]
+        found = retriever.ranked(queries, k, part_filters(part, base))
+        if not found and (part.since is not None or part.until is not None):
+            # a date that matches nothing was probably the event's, not the report's
+            undated = replace(part, since=None, until=None)
+            found = retriever.ranked(queries, k, part_filters(undated, base))
+        rankings.append(tuple(diversify(found, k, retriever.max_per_article)))
+    return Found(analysis, tuple(rankings), tuple(deal(rankings, k, retriever.max_per_article)))
+
+
+def search_analysis(
+    retriever: Retriever, analysis: Analysis, k: int, base: Filters | None = None
+) -> list[Hit]:
+    """The `k` passages for an analysed question (see the module docstring)."""
+    return list(find(retriever, analysis, k, base).hits)
+
+
+def deal(rankings: Sequence[Sequence[Hit]], k: int, max_per_article: int) -> list[Hit]:
+    """Up to `k` passages from several rankings: in turn, each ranking's best passage of an
+    article not dealt yet (skipping near-copies of a dealt passage), then the rest by rank."""
+    dealt: list[Hit] = []
+    shingles: list[set[tuple[str, ...]]] = []
+    articles: set[str] = set()
+    cursors = [0] * len(rankings)
+    progress = True
+    while len(dealt) < k and progress:
+        progress = False
+        for i, ranking in enumerate(rankings):
+            while cursors[i] < len(ranking):
+                hit = ranking[cursors[i]]
+                cursors[i] += 1
+                if hit.article_id in articles:
+                    continue
+                words = _shingles(hit.text)
+                if any(_similar(words, other) for other in shingles):
+                    continue
+                dealt.append(hit)
+                shingles.append(words)
+                articles.add(hit.article_id)
+                progress = True
+                break
+            if len(dealt) == k:
+                break
+    if len(dealt) < k:  # fewer articles than places: their other passages, best first
+        chosen = {h.chunk_id for h in dealt}
+        rest = [h for r in rankings for h in r if h.chunk_id not in chosen]
+        dealt += diversify(
+            _unique(rest), k - len(dealt), max_per_article - 1 if max_per_article > 1 else 1
+        )
+    return dealt[:k]
+
+
+def _unique(hits: Sequence[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    out = []
+    for hit in hits:
+        if hit.chunk_id not in seen:
+            seen.add(hit.chunk_id)
+            out.append(hit)
+    return out
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + 3]) for i in range(max(0, len(words) - 2))}
+
+
+def _similar(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) >= NEAR_COPY * min(len(a), len(b))

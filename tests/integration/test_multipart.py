@@ -1,0 +1,134 @@
+"""Questions about several reports, end to end on a real store: each outlet's report is
+found, the steps are shown, dates decide order, an unindexed outlet is named, and the
+prompt carries every report's evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import jsonl_store, openai_assistant
+from servers.llm_server import FakeLLM
+
+from assistant import Assistant, Step
+
+ARTICLES: list[dict[str, Any]] = [
+    {
+        "id": "verge-fraud",
+        "title": "Crypto founder goes on trial",
+        "source": "The Verge",
+        "published": "2023-10-03T10:00:00+00:00",
+        "text": "The trial of the crypto exchange founder began in New York. Prosecutors "
+        "said he took customer deposits to pay for luxury homes and political donations.",
+    },
+    {
+        "id": "techcrunch-fraud",
+        "title": "Exchange founder's trial opens with fraud claims",
+        "source": "TechCrunch",
+        "published": "2023-10-05T09:00:00+00:00",
+        "text": "Jury selection finished and the fraud trial of the exchange founder opened. "
+        "His lawyers said he acted in good faith and never meant to steal.",
+    },
+    {
+        "id": "techcrunch-phones",
+        "title": "A new folding phone arrives",
+        "source": "TechCrunch",
+        "published": "2023-10-06T09:00:00+00:00",
+        "text": "The folding phone has a larger hinge and a brighter screen than last year.",
+    },
+    {
+        "id": "fortune-fraud",
+        "title": "Why the crypto trial matters for investors",
+        "source": "Fortune",
+        "published": "2023-10-04T12:00:00+00:00",
+        "text": "Investors lost billions when the crypto exchange collapsed; the trial of its "
+        "founder will decide whether customer deposits were taken on purpose.",
+    },
+] + [
+    {
+        "id": f"fortune-crypto-{n}",
+        "title": f"Crypto exchange founder trial, day {n}",
+        "source": "Fortune",
+        "published": f"2023-10-{10 + n}T12:00:00+00:00",
+        "text": f"On day {n} of the crypto exchange founder's fraud trial, witnesses spoke "
+        "about customer deposits and the collapse of the exchange.",
+    }
+    for n in range(1, 7)
+]
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return jsonl_store(tmp_path_factory, "outlets", ARTICLES)
+
+
+@pytest.fixture
+def extractive(store_dir: Path) -> Assistant:
+    return Assistant.from_config(None, store__data_dir=str(store_dir), llm__provider="extractive")
+
+
+def test_each_outlet_named_gets_its_report_into_the_top_passages(extractive: Assistant) -> None:
+    question = "Did both The Verge and TechCrunch report that the crypto founder's trial began?"
+    plain = {h.article_id for h in extractive.retriever.search(question, 4)}
+    found = [h.article_id for h in extractive.search(question, 4)]
+    assert {"verge-fraud", "techcrunch-fraud"} <= set(found[:2])
+    assert "techcrunch-phones" not in found[:2]
+    # one search for the whole question lets Fortune's six trial stories crowd TechCrunch
+    # out: that is what the parts are for
+    assert "techcrunch-fraud" not in plain
+
+
+def test_an_answer_shows_what_was_searched_and_streams_its_steps(extractive: Assistant) -> None:
+    question = "Did both The Verge and TechCrunch report that the crypto founder's trial began?"
+    stream = extractive.stream(question)
+    events = list(stream.events())
+    answer = stream.answer()
+    steps = [e.text for e in events if isinstance(e, Step)]
+    assert steps[:2] == ["searching The Verge", "searching TechCrunch"]
+    assert answer.kind == "yes/no"
+    assert [s.sources for s in answer.steps] == [("The Verge",), ("TechCrunch",)]
+    assert answer.steps[0].articles[0] == "verge-fraud"
+    assert {"verge-fraud", "techcrunch-fraud"} <= {c.article_id for c in answer.citations}
+    data = answer.to_dict()
+    assert data["kind"] == "yes/no" and data["steps"][1]["sources"] == ["TechCrunch"]
+
+
+def test_a_date_next_to_an_outlet_limits_its_part(extractive: Assistant) -> None:
+    question = "What did Fortune publish on October 4, 2023 about the crypto trial?"
+    [part] = extractive.analyse(question).parts
+    assert part.sources == ("Fortune",)
+    hits = extractive.search(question, 3)
+    assert hits[0].article_id == "fortune-fraud"
+    assert all(h.published and h.published.startswith("2023-10-0") for h in hits)
+
+
+def test_which_report_came_first_is_read_from_the_dates(extractive: Assistant) -> None:
+    earlier = "Did The Verge report on the crypto trial before TechCrunch reported on it?"
+    answer = extractive.ask(earlier)
+    assert answer.text.startswith("Yes."), answer.text
+    assert [c.article_id for c in answer.citations] == ["verge-fraud", "techcrunch-fraud"]
+    assert all(c.supported for c in answer.citations)
+    later = "Did The Verge report on the crypto trial after TechCrunch reported on it?"
+    assert extractive.ask(later).text.startswith("No.")
+
+
+def test_an_outlet_that_is_not_indexed_is_named_not_guessed(extractive: Assistant) -> None:
+    answer = extractive.ask("What did a Bloomberg article say about the crypto trial?")
+    assert answer.abstained and not answer.citations
+    assert "Bloomberg" in answer.text
+
+
+def test_the_prompt_carries_each_reports_evidence_with_its_outlet(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    bot = openai_assistant(store_dir, llm_server)
+    llm_server.script("Yes. The Verge says the trial began [1] and TechCrunch agrees [2].")
+    question = "Does The Verge say the crypto trial began, while TechCrunch says it opened?"
+    answer = bot.ask(question)
+    prompt = llm_server.answer_requests[-1].messages[-1]["content"]
+    assert "The Verge: Crypto founder goes on trial" in prompt
+    assert "TechCrunch: Exchange founder's trial opens" in prompt
+    assert "Start your answer with Yes or No" in prompt
+    assert not answer.abstained
+    assert {c.article_id for c in answer.citations} == {"verge-fraud", "techcrunch-fraud"}

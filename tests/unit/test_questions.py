@@ -1,0 +1,143 @@
+"""Question analysis: the outlets, dates, kind and parts a question names, by rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.retrieve.dates import date_mentions
+from assistant.retrieve.outlets import OutletMatcher
+from assistant.retrieve.questions import analyse, kind_of, main_clause
+
+SOURCES = [
+    "The Verge",
+    "TechCrunch",
+    "Fortune",
+    "The Age",
+    "Wired",
+    "CBSSports.com",
+    "The Independent - Life and Style",
+    "The Independent - Sports",
+    "The Roar | Sports Writers Blog",
+    "Cnbc | World Business News Leader",
+    "Sporting News",
+]
+MATCHER = OutletMatcher(SOURCES)
+
+
+def named(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(m.text, m.sources) for m in MATCHER.mentions(question)]
+
+
+@pytest.mark.parametrize(
+    ("question", "sources"),
+    [
+        ("What did The Verge say?", ("The Verge",)),
+        ("What did the Verge say?", ("The Verge",)),
+        ("What did Verge say?", ("The Verge",)),
+        ("Did 'Fortune' report it?", ("Fortune",)),
+        ("What did CBS Sports report?", ("CBSSports.com",)),
+        ("What did CBSSports.com report?", ("CBSSports.com",)),
+        ("Did CNBC cover it?", ("Cnbc | World Business News Leader",)),
+        ("Was it in The Roar | Sports Writers Blog?", ("The Roar | Sports Writers Blog",)),
+        ("What did TECHCRUNCH say?", ("TechCrunch",)),
+    ],
+)
+def test_an_outlet_is_found_whatever_the_spelling(question: str, sources: tuple[str]) -> None:
+    [(_, found)] = named(question)
+    assert found == sources
+
+
+def test_a_shared_name_stands_for_every_source_and_the_exact_name_for_one() -> None:
+    assert named("Was 'The Independent - Life and Style' right?") == [
+        ("The Independent - Life and Style", ("The Independent - Life and Style",))
+    ]
+    [(_, both)] = named("What did The Independent say?")
+    assert both == ("The Independent - Life and Style", "The Independent - Sports")
+
+
+def test_common_words_name_no_outlet() -> None:
+    assert named("At the age of 30 he made a fortune and wired money to the verge.") == []
+    assert named("Wired reporters said so.") == []  # a capital at the start is no name
+    assert named("The Age reported that Wired agreed.") == [
+        ("The Age", ("The Age",)),
+        ("Wired", ("Wired",)),
+    ]
+
+
+def test_dates_and_periods_become_day_ranges() -> None:
+    question = (
+        "Between the TechCrunch report on October 2, 2023 and the Verge piece published at "
+        "'2023-12-06T13:55:17+00:00', and one in late November, what changed?"
+    )
+    found = [(m.first, m.last) for m in date_mentions(question, 2020)]
+    assert found == [
+        (date(2023, 10, 1), date(2023, 10, 3)),
+        (date(2023, 12, 5), date(2023, 12, 7)),
+        (date(2023, 11, 21), date(2023, 11, 30)),
+    ]
+    [october] = date_mentions("the article from 'Sport Grill' on October 31st", 2023)
+    assert (october.first, october.last) == (date(2023, 10, 30), date(2023, 11, 1))
+    [week] = date_mentions("What happened last week?", 2023, today=date(2026, 12, 2))
+    assert (week.first, week.last) == (date(2026, 11, 23), date(2026, 11, 29))
+    assert date_mentions("Which horse won the 2005 Grand National?", 2023) == []
+    assert date_mentions("She may win in the end.", 2023) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who won the men's singles title?", "entity"),
+        ("In which southern Kashmir village did forces kill eight militants?", "entity"),
+        ("When residents were evacuated, to which town did they go?", "entity"),
+        ("Does the TechCrunch article suggest X, while Fortune says Y?", "yes/no"),
+        ("Between the report from A on May 5, and the one from B, was there a change?", "yes/no"),
+        ("Did the Sporting News report on the match before The Roar reported on it?", "order"),
+        ("Is the portrayal of the deal consistent or inconsistent?", "choice"),
+        ("Did the same source report a win or a loss for Dallas?", "choice"),
+        ("How many more texts were sent in 2004 than in 2003?", "difference"),
+        ("Considering an article from A and B, which city hosted the festival?", "entity"),
+    ],
+)
+def test_the_kind_of_a_question(question: str, kind: str) -> None:
+    assert kind_of(question)[0] == kind
+
+
+def test_a_choice_keeps_its_options_and_a_yes_no_clause_is_not_one() -> None:
+    assert kind_of("Is the stance consistent or inconsistent?") == (
+        "choice",
+        ("consistent", "inconsistent"),
+    )
+    long = "Do both agree that odds move, or do they present different reasons for it?"
+    assert kind_of(long)[0] == "yes/no"
+    assert main_clause("Between A and B, was there a change?") == "was there a change?"
+
+
+def test_outlets_in_different_clauses_are_separate_parts_with_their_dates() -> None:
+    question = (
+        "Does the TechCrunch article on GPT-4 published on October 2, 2023 suggest toxic "
+        "output, while the Fortune article on Meta's open source AI indicate danger?"
+    )
+    analysis = analyse(question, MATCHER, default_year=2023)
+    assert analysis.kind == "yes/no" and analysis.multi
+    gpt, meta = analysis.parts
+    assert gpt.sources == ("TechCrunch",) and "GPT-4" in gpt.query and "Meta" not in gpt.query
+    assert meta.sources == ("Fortune",) and "Meta's open source AI" in meta.query
+    assert gpt.since is not None and gpt.until is not None and meta.since is None
+    assert "TechCrunch" not in gpt.query  # the outlet is a filter, not words to match
+
+
+def test_outlets_written_together_each_search_the_whole_question() -> None:
+    question = "Who faces a fraud trial, as reported by both The Verge and TechCrunch?"
+    analysis = analyse(question, MATCHER)
+    assert [p.sources for p in analysis.parts] == [("The Verge",), ("TechCrunch",)]
+    assert all("fraud trial" in p.query for p in analysis.parts)
+
+
+def test_a_question_naming_nothing_is_one_unfiltered_part() -> None:
+    question = "How many Boeing jets might China buy?"
+    analysis = analyse(question, MATCHER)
+    assert not analysis.named and not analysis.multi
+    [part] = analysis.parts
+    assert part.query == question and part.sources == () and part.since is None
