@@ -77,7 +77,14 @@ def chats_show(ctx: click.Context, conversation_id: int) -> None:
 
 @chats.command(name="export")
 @click.argument("conversation_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown with the sources' quotes, or JSON.",
+)
 @click.pass_context
 def chats_export(ctx: click.Context, conversation_id: int, fmt: str) -> None:
     """Print a conversation as Markdown (with its sources' quotes) or JSON."""

@@ -52,8 +52,14 @@ new vectors (Chroma applies its log to the vector index on a write, not on a que
 
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on `path` (waits for it)."""
-    with open(path, "a") as handle:
+    """An exclusive lock on `path` (waits for it). In a folder this process cannot write
+    there is nothing to lock: the index is opened from a snapshot copy."""
+    try:
+        handle = open(path, "a")
+    except PermissionError:
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -111,7 +117,8 @@ class Store:
                     embedding_provider,
                     embedding_model,
                     timeout,
-                    create,
+                    # a keyword index without its Chroma collections is damage, not no index
+                    create or (data_dir / f"{collection}_keyword").exists(),
                 )
             self.client: Any = opened[0]
             self.chunks: Any = opened[1]

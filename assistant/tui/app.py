@@ -53,11 +53,6 @@ class NewsApp(App[None]):
 
     TITLE = "News assistant"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new_conversation", "New"),
-        Binding("ctrl+o", "conversations", "Chats"),
-        Binding("ctrl+l", "library", "Library"),
-        Binding("ctrl+b", "briefing", "Briefing"),
-        Binding("ctrl+t", "toggle_dark", "Theme"),
         Binding(
             "f1,question_mark",
             "help",

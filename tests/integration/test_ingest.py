@@ -406,7 +406,7 @@ def test_crash_before_the_keyword_index_is_rebuilt(
 
 def test_second_ingest_is_refused_while_locked(bot: Assistant, data_dir: Path) -> None:
     other = Assistant.from_config()
-    with bot.store.ingest_lock():
+    with bot.open(create=True).store.ingest_lock():
         with pytest.raises(IngestLockedError) as info:
             other.ingest(SEEDS)
     assert isinstance(info.value, AssistantError)

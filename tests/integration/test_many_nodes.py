@@ -107,7 +107,7 @@ def test_node_b_finds_node_a_s_articles_by_keyword(server: str, tmp_path: Path) 
 
 def test_two_nodes_never_ingest_at_once(server: str, tmp_path: Path) -> None:
     a, b = node(server, tmp_path / "node-a"), node(server, tmp_path / "node-b")
-    with a.store.ingest_lock():  # node A is ingesting
+    with a.open(create=True).store.ingest_lock():  # node A is ingesting
         with pytest.raises(IngestLockedError) as refused:
             b.ingest(SEEDS)
         message = str(refused.value)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from commands import assert_one_line_error, run_cli
 from conftest import SEEDS, make_assistant
+from servers.feed_server import FeedServer, Route
 
 from assistant.errors import NoIndexError
 
@@ -66,6 +67,14 @@ def test_ingest_and_feeds_create_the_index(tmp_path: Path) -> None:
     listed = run_cli("articles", "--json", data_dir=data)
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 1
     feeds_dir = tmp_path / "feeds"
-    added = run_cli("feeds", "add", "http://127.0.0.1:9/feed.xml", data_dir=feeds_dir)
+    server = FeedServer().start()
+    try:
+        server.routes["/feed.xml"] = Route(
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour news</title>'
+            b"<link>http://127.0.0.1/</link><description>d</description></channel></rss>"
+        )
+        added = run_cli("feeds", "add", server.url("/feed.xml"), data_dir=feeds_dir)
+    finally:
+        server.stop()
     assert added.returncode == 0, added.stderr
     assert feeds_dir.is_dir()

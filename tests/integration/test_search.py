@@ -190,7 +190,7 @@ def test_stopwords_only_match_nothing_by_keyword(store_dir: Path) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_empty_store_returns_nothing(mode: str) -> None:
-    bot = Assistant.from_config(retrieval__mode=mode)
+    bot = Assistant.from_config(retrieval__mode=mode).open(create=True)
     assert bot.search("harbour council") == []
     assert bot.counts() == (0, 0)
     assert bot.articles() == []

@@ -90,7 +90,7 @@ go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.0005)
 bot = Assistant.from_config(store__data_dir=sys.argv[1])
-print(bot.counts())
+print(bot.open(create=True).counts())
 """
 
 

@@ -54,7 +54,7 @@ def test_everything_in_the_data_dir_is_owner_only(data_dir: Path) -> None:
         os.umask(old)
     names = set(modes(data_dir))
     assert {"chroma/chroma.sqlite3", "conversations.sqlite", "feeds.json"} <= names
-    assert any(name.startswith("news_bm25/") for name in names)
+    assert any(name.startswith("news_keyword/") for name in names)
     assert_private(data_dir)
 
 

@@ -209,7 +209,7 @@ def test_api_key_never_leaks(
     # the server refuses the key, and (like some servers do) repeats it in its error
     refusal = Reply.fail(401, f"Incorrect API key provided: {SECRET}")
     llm_server.respond(lambda req: refusal)
-    bot = openai_bot(store_dir, llm_server)
+    bot = openai_bot(store_dir, llm_server, llm__api_key_env="OPENAI_API_KEY")  # sent, on purpose
     with pytest.raises(LLMError) as err:
         bot.ask(QUESTION)
     assert "401" in str(err.value) and SECRET not in str(err.value)

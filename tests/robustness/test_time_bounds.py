@@ -74,7 +74,7 @@ def test_a_feed_that_trickles_its_headers_is_cut_at_the_timeout(
     feed_server.routes["/fast"] = Route(rss("Fast", items))
     feed_server.routes["/slow"] = Route(rss("Slow", items), trickle=0.5)  # 2 bytes a second
     bot = make_assistant(data_dir, feeds__timeout=1.5)
-    bot.open()
+    bot.open(create=True)
     started = time.monotonic()
     report = bot.ingest(feed_server.url("/slow"), feed_server.url("/fast"))
     elapsed = time.monotonic() - started
