@@ -66,21 +66,31 @@ def open_client(data_dir: Path, url: str, timeout: float, settings: Any) -> Open
         return OpenedClient(client)
     path = data_dir / "chroma"
     if path.is_dir() and not _writable(path):
-        snapshot = Path(tempfile.mkdtemp(prefix="news-assistant-ro-"))
-        atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
-        try:
-            shutil.copytree(path, snapshot / "chroma", copy_function=shutil.copyfile)
-            for folder, _, names in os.walk(snapshot):  # the copy is ours to write
-                os.chmod(folder, 0o700)
-                for name in names:
-                    os.chmod(os.path.join(folder, name), 0o600)
-        except OSError as exc:
-            raise StoreError(
-                f"the index at {data_dir} is read-only and could not be copied to open it "
-                f"({exc.strerror or exc})"
-            ) from None
-        return OpenedClient(chromadb.PersistentClient(str(snapshot / "chroma"), settings), True)
+        copy = readable(path, data_dir)
+        return OpenedClient(chromadb.PersistentClient(str(copy), settings), True)
     return OpenedClient(chromadb.PersistentClient(path=str(path), settings=settings))
+
+
+def readable(path: Path, data_dir: Path | None = None) -> Path:
+    """`path`, or when this process cannot write it a private snapshot copy of it (removed
+    at exit): chromadb writes its SQLite file on open and tantivy takes a lock file even to
+    read, so a read-only index is searched from the copy."""
+    if not path.exists() or _writable(path):
+        return path
+    snapshot = Path(tempfile.mkdtemp(prefix="news-assistant-ro-"))
+    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
+    try:
+        shutil.copytree(path, snapshot / path.name, copy_function=shutil.copyfile)
+        for folder, _, names in os.walk(snapshot):  # the copy is ours to write
+            os.chmod(folder, 0o700)
+            for name in names:
+                os.chmod(os.path.join(folder, name), 0o600)
+    except OSError as exc:
+        raise StoreError(
+            f"the index at {data_dir or path.parent} is read-only and could not be copied to "
+            f"open it ({exc.strerror or exc})"
+        ) from None
+    return snapshot / path.name
 
 
 def _writable(path: Path) -> bool:

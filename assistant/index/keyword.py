@@ -6,17 +6,14 @@ Chroma, which stays the source of truth. Every change is one tantivy commit that
 chunks of the articles it changed, adds their new chunks and records the Chroma generation
 the index then reflects (a state document), so the index is always whole at a known
 generation: a reader behind the store syncs what changed since (`sync.py`), and a crash
-mid-commit leaves the previous commit. SQLite FTS5 and bm25s were measured against it
-(`benchmarks/keyword_index.py`): FTS5 scores every matching chunk (~0.1 s a query at 10k
-chunks), bm25s rebuilds from every chunk on each change; tantivy skips to the best ones.
+mid-commit leaves the previous commit. SQLite FTS5 (scores every matching chunk) and bm25s
+(rebuilt on each change) lost to it in `benchmarks/keyword_index.py`.
 
 Tokens are bm25s's (words of two or more letters, Lucene's English stop words dropped,
-Snowball English stems), analysed in tantivy; filters (source, date range) are clauses of
-the same query. tantivy's own statistics still count deleted chunks until it merges them
-away, so two stores with the same chunks (one rebuilt after a crash, one built clean) could
-rank differently: its best candidates are therefore scored again exactly as bm25s scored
-(Lucene's BM25, k1 = 1.5, b = 0.75), from counts of the live chunks only. One writer at a
-time: a lock file beside the index serialises processes.
+Snowball English stems); filters are clauses of the same query. tantivy's statistics count
+deleted chunks until it merges them away, so its best candidates are scored again as bm25s
+scored (Lucene's BM25, k1 = 1.5, b = 0.75) from the live chunks only: a store rebuilt after
+a crash ranks as a clean one. A lock file beside the index serialises writers.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import math
+import os
 import shutil
 import threading
 from collections import Counter
@@ -35,6 +33,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..types import Filters
+from .chroma_client import readable
 
 SCHEMA_VERSION = 2
 STATE_ID = "\x00state"
@@ -128,7 +127,8 @@ class KeywordIndex:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._schema, self._analyzer = _schema(), _analyzer()
                 with self._write_lock():  # creating the index writes its meta.json
-                    index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
+                    path = readable(self.directory)  # tantivy locks a file even to read
+                    index = tantivy.Index(self._schema, path=str(path), reuse=True)
                 index.register_tokenizer(ANALYZER, self._analyzer)
                 index.config_reader(reload_policy="manual")
                 self._index = index
@@ -149,11 +149,12 @@ class KeywordIndex:
     def _write_lock(self, *, wait: bool = True) -> Iterator[None]:
         """One writer at a time across processes (tantivy refuses a second one); re-entrant
         within this object (whose lock the caller holds)."""
-        if self._held:
-            yield
+        lock = self.directory.with_name(self.directory.name + ".lock")
+        if self._held or (lock.exists() and not os.access(lock, os.W_OK)):
+            yield  # re-entered, or a read-only index (searched, never written)
             return
         self.directory.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.directory.with_name(self.directory.name + ".lock"), "a") as handle:
+        with open(lock, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -179,8 +180,7 @@ class KeywordIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._index = None
-            self._seen = None
+            self._index = self._seen = None
 
     @classmethod
     def discard(cls, directory: Path) -> None:
@@ -338,14 +338,10 @@ class KeywordIndex:
             if filters.source is not None:
                 limits.append(Q.term_query(self._schema, "source", filters.source))
             elif filters.sources:
-                limits.append(
-                    Q.boolean_query(
-                        [
-                            (Occur.Should, Q.term_query(self._schema, "source", name))
-                            for name in filters.sources
-                        ]
-                    )
-                )
+                names = [
+                    (Occur.Should, Q.term_query(self._schema, "source", n)) for n in filters.sources
+                ]
+                limits.append(Q.boolean_query(names))
             if filters.since is not None or filters.until is not None:
                 limits.append(
                     Q.range_query(
