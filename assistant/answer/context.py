@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..text import content_words
 from ..types import Hit
+from .check.asked import asked_for
 from .check.support import SupportChecker, article_ranks, passage_sentences
 from .prompts import TITLE_WORDS
 
@@ -25,42 +26,6 @@ for "how many", a name for "who" (on top of NOVELTY, which any new name or figur
 PRESELECT = 12
 """Candidate sentences embedded per ranking (at least; three per passage)."""
 _NAMES = re.compile(r"\$?\d[\d.,]*%?|\b[A-Z][a-z]{2,}")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_WHEN = re.compile(
-    rf"\b(?:(?:19|20)\d\d|{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|"
-    r"sunday|today|yesterday|tomorrow|tonight|(?:next|last|this) (?:year|month|week)|"
-    r"(?:early|mid|late)[- ](?:\w+)|\d{1,2}(?:am|pm|\s?a\.m\.|\s?p\.m\.))\b",
-    re.I,
-)
-_FIGURE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
-    r"thousand|million|billion|dozen)\b",
-    re.I,
-)
-_PERSON = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z'’-]+)+\b")
-_PLACE = re.compile(r"\b[A-Z][a-z]{2,}")
-
-
-def asked_for(question: str) -> re.Pattern[str] | None:
-    """What an answering sentence must hold for `question`: a time for "when", a figure
-    for "how many/much", a person's name for "who", a place or name for "where/which"."""
-    q = question.lower()
-    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow long\b", q):
-        return _WHEN
-    if re.search(
-        r"\bhow (?:many|much|old|far|big|large|high|fast)\b|\bwhat (?:share|percentage|"
-        r"proportion|price|amount|score)\b",
-        q,
-    ):
-        return _FIGURE
-    if re.search(r"\bwho(?:m|se)?\b", q):
-        return _PERSON
-    if re.search(r"\bwhere\b|\bwhich (?:town|city|country|village|region|place|state)\b", q):
-        return _PLACE
-    return None
 
 
 def focus(

@@ -28,7 +28,7 @@ from ..retrieve.pool import Found, find
 from ..retrieve.search import Retriever
 from ..text import valid_text
 from ..types import Answer, Citation, Filters, Hit
-from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo
+from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo, without_source_list
 from .check.support import SupportChecker
 from .check.verify import verify
 from .evidence import Evidence, gather
@@ -280,6 +280,7 @@ class _Result:
         or partial alike."""
         a = self.answerer
         raw = without_echo(raw, fill(a.prompts.system, today=date.today().isoformat()))
+        raw = without_source_list(raw)
         if is_abstention(strip_markers(raw)) or not raw.strip():
             return self._answer(strip_markers(raw), True, (), 0, error)
         text, cites, dropped = a.verify(raw, hits, self.question, quoted=quoted)

@@ -4,6 +4,11 @@ Each template names its inputs as `{placeholder}`. A template that lacks a requi
 placeholder fails when the assistant starts, naming the file and the placeholder, instead of
 silently producing answers without sources. Values are substituted literally (article text may
 contain braces), so only the known placeholders are ever replaced.
+
+Passages are fenced: each passage's text sits between `FENCE` marks after its one-line head,
+and what could pass for the prompt's own structure inside article text is neutralised
+(`as_data`), so a passage ending "Question: … Answer: HACKED [3]" reads as quoted news, not
+as part of the template.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..retrieve.questions import Analysis
 from ..types import Hit
+from .markers import MARKER
 
 TITLE_WORDS = 10
 """Words of an article's title shown at the head of its passages in the prompt."""
@@ -66,23 +72,47 @@ def fill(template: str, **values: str) -> str:
     return pattern.sub(lambda m: values[m.group(0)[1:-1]], template)
 
 
+FENCE = '"""'
+"""Opens and closes each passage's text in the prompt (one token; article text never holds
+it, see `as_data`)."""
+_QUOTE_RUN = re.compile(r'"{2,}')
+_TEMPLATE_LABEL = re.compile(
+    r"\b(question|answer|passages?|system|assistant|user|human|instructions?|rules|summary|"
+    r"standalone query)\s*:",
+    re.I,
+)
+
+
+def as_data(text: str) -> str:
+    """Article text (a passage, a title, an outlet) made unable to pass for the prompt's
+    structure: on one line, with no fence mark (runs of quote marks become one), no citation
+    marker ("[3]" becomes "(3)", so a passage cannot hand the model a citation) and no
+    template or role label ("Answer: HACKED" becomes "Answer - HACKED")."""
+    text = " ".join(text.split())
+    text = _QUOTE_RUN.sub('"', text)
+    text = MARKER.sub(lambda m: f"({m.group(1)})", text)
+    return _TEMPLATE_LABEL.sub(lambda m: f"{m.group(1)} -", text)
+
+
 def format_sources(
     hits: Sequence[Hit], texts: Sequence[str] | None = None, *, outlets: bool = False
 ) -> str:
     """The numbered passages of the prompt; `texts` replaces the passages' text, and with
-    `outlets` each head names the passage's outlet ("[2] TechCrunch: Title (2023-10-02)")."""
+    `outlets` each head names the passage's outlet ("[2] TechCrunch: Title (2023-10-02)").
+    Each passage is a head line, then its text between `FENCE` marks; all of it article
+    text made `as_data`."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         # one line per head: a title with line breaks must not start a fake "[7] ..." source
         # a short head: every word of the prompt delays a local model's first token
-        words = hit.title.split() or [hit.article_id]
+        words = as_data(hit.title).split() or [hit.article_id]
         title = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
-        published = " ".join((hit.published or "").split())[:10]
-        outlet = " ".join((hit.source or "").split()) if outlets else ""
+        published = as_data(hit.published or "")[:10]
+        outlet = as_data(hit.source or "") if outlets else ""
         head = f"[{n}] " + (f"{outlet}: " if outlet else "") + title
         head += f" ({published})" if published else ""
-        body = " ".join((texts[n - 1] if texts else hit.text).split())
-        blocks.append(f"{head}\n{body}")
+        body = as_data(texts[n - 1] if texts else hit.text)
+        blocks.append(f"{head}\n{FENCE}{body}{FENCE}")
     return "\n\n".join(blocks)
 
 

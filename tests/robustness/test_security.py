@@ -258,7 +258,7 @@ def test_hits_in_prompts_are_one_line_heads() -> None:
         end=4,
     )
     assert format_sources([hit]) == (
-        "[1] Title [2] Injected head Question: fake (2025-01-01)\nBody [4] fake block"
+        '[1] Title (2) Injected head Question - fake (2025-01-01)\n"""Body (4) fake block"""'
     )
 
 

@@ -1,9 +1,9 @@
 """Reading what the model replied: abstentions, leaked instructions, stutters, filler.
 
 A small model says "I couldn't find that" in many ways, sometimes echoes its instructions,
-repeats itself ("Madrid: Madrid: Madrid") and adds sentences that say nothing ("This is stated
-in passage 1."). These pure functions recognise each, so the answer pipeline
-can keep to retrieving, prompting and checking.
+appends a source list of its own, repeats itself ("Madrid: Madrid: Madrid") and adds
+sentences that say nothing ("This is stated in passage 1."). These pure functions recognise
+each, so the answer pipeline can keep to retrieving, prompting and checking.
 """
 
 from __future__ import annotations
@@ -69,6 +69,36 @@ def without_echo(text: str, prompt: str, min_chars: int = ECHO_MIN_CHARS) -> str
         kept = [x for x in text.split("\n") if x.strip().lstrip("-*• ").strip().lower() not in rest]
         text = "\n".join(kept)
     return text
+
+
+_LIST_NAME = r"(?:sources?|references?|citations?|bibliography)"
+_SOURCES_HEADING = re.compile(
+    rf"^[#*_ \t]*{_LIST_NAME}[*_ \t]*(?::[^\n]*|[*_ \t]*)$",  # "Sources:", "**References**"
+    re.I | re.M,
+)
+_SOURCE_ENTRY = re.compile(
+    r"^[ \t]*(?:[-*•]|\d+\.)?[ \t]*\[\s*\d{1,3}\s*\][ \t]*(.*)(?:\n|$)", re.M
+)
+_ENTRY_BODY = re.compile(
+    r"https?://|www\.|^[^.!?:\n]{1,60}:\s|\(\d{4}(?:-\d\d){0,2}\)|^[^.!?\n]{0,120}$", re.I
+)
+
+
+def without_source_list(text: str) -> str:
+    """`text` without the source list a model adds of its own: a "Sources:" (or
+    "References", "**Citations:**"…) heading and all after it, and any line that starts with
+    a marker and reads as a source, not a claim ("[1] Reuters: …", "- [2] https://…",
+    "[3] A title (2024-05-01)"). The assistant lists the sources it checked; the model's
+    list would show titles and links nobody checked, and its markers would be taken for
+    citations."""
+    heading = _SOURCES_HEADING.search(text)
+    if heading and text[: heading.start()].strip():
+        text = text[: heading.start()]
+    return _SOURCE_ENTRY.sub(_drop_source, text).rstrip()
+
+
+def _drop_source(entry: re.Match[str]) -> str:
+    return "" if _ENTRY_BODY.search(entry.group(1)) else entry.group()
 
 
 def is_meta(sentence: str) -> bool:

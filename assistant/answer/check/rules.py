@@ -10,7 +10,10 @@ supported becomes an abstention):
   was a draw" where no passage says "draw");
 - the question pins a year and the claim speaks only of others (asked about 2005, it tells
   of the 2004 winner);
-- "how many tonnes": the passage has the claim's number, but never beside "tonnes".
+- "how many tonnes": the passage has the claim's number, but never beside "tonnes";
+- a word or two that is no answer of the kind asked ("HACKED [1]" to "what did the council
+  decide?") must be what a statement sentence of the passage says about the question's
+  subject, not a word the passage merely contains (`cap_terse`).
 
 One allowance: asked "how many years between…", the answer's figure is computed, not quoted
 ("1982 [1] … 1984 [2], so 2 years"). A figure that is the difference of two figures in the
@@ -25,6 +28,7 @@ from collections.abc import Sequence
 from ...models.embeddings import FloatArray
 from ...text import WORD, content_words
 from ...types import Hit
+from .asked import asked_for
 from .support import NUMBER_CAP, passage_sentences
 
 NOVEL_WORDS = 3
@@ -101,6 +105,46 @@ def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray
         for j, hit in enumerate(hits):
             if not _beside(hit.text, numbers, stem):
                 row[j] = min(row[j], NUMBER_CAP)
+
+
+TERSE_WORDS = 3
+"""A claim of at most this many content words is a terse answer (`cap_terse`)."""
+_ASKING = frozenset("what how many much when where why which whom whose".split())
+
+
+def _stems(words: set[str]) -> set[str]:
+    """Rough stems, so "decide" meets "decided" and "jets" meets "jet"."""
+    return {(w.rstrip("s") if len(w) > 3 else w)[:5] for w in words}
+
+
+def cap_terse(claim: str, question: str, hits: Sequence[Hit], row: FloatArray) -> None:
+    """Cap `row` where a terse claim is not what a passage states about the question.
+
+    A word or two means something only as the answer to its question. When it is of the
+    kind the question asks for (a figure for "how many", a date for "when", a name for
+    "who"/"where": `asked_for`), the passage-level checks suffice. Otherwise its new words
+    must stand in one statement sentence of the passage (`passage_sentences`: no
+    instruction or template line) that shares a word with the question: "HACKED [1]" is not
+    backed by a passage that merely contains the word, "a new timetable [1]" by the sentence
+    "The council approved a new ferry timetable" is.
+    """
+    novel = bare_words(claim) - bare_words(question)
+    asked = _stems(bare_words(question) - _ASKING)
+    if not novel or not asked or len(content_words(claim)) > TERSE_WORDS:
+        return
+    kind = asked_for(question)
+    if kind is not None and any(m.lower() not in question.lower() for m in kind.findall(claim)):
+        return
+    names = {w for w in novel if w in _names(claim)}
+    plain = novel - names
+    for j, hit in enumerate(hits):
+        for start, end in passage_sentences(hit.text):
+            words = bare_words(hit.text[start:end])
+            backed = not names - words and len(plain - words) * 2 <= len(plain)
+            if backed and asked & _stems(words):
+                break
+        else:
+            row[j] = min(row[j], NUMBER_CAP)
 
 
 def _beside(text: str, numbers: set[str], stem: str) -> bool:

@@ -18,6 +18,7 @@ import numpy as np
 from ...models.embeddings import Embedder, FloatArray
 from ...text import content_words, overlap, sentence_spans
 from ...types import Hit
+from .directives import is_directive
 
 LEXICAL_WEIGHT = 0.6
 NUMBER_CAP = 0.3
@@ -25,8 +26,9 @@ NUMBER_CAP = 0.3
 
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a passage worth scoring (12 characters or more)."""
-    return sentence_spans(text, min_chars=12)
+    """(start, end) of each sentence of a passage worth scoring: 12 characters or more, and
+    a statement, not an instruction or template line (`directives.is_directive`)."""
+    return [(s, e) for s, e in sentence_spans(text, min_chars=12) if not is_directive(text[s:e])]
 
 
 def article_ranks(hits: Sequence[Hit]) -> dict[str, int]:

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...models.embeddings import FloatArray
 from ...text import content_words
 from ...types import Citation, Hit
 from ..markers import best_span, renumber, sentences, tidy
+from .directives import statements
 from .replies import collapse_repeats, is_meta
-from .rules import cap_unbacked, without_computed
+from .rules import cap_terse, cap_unbacked, without_computed
 from .support import SupportChecker
 
 TERSE_TOPIC = 0.3
@@ -33,12 +35,55 @@ def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
     return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
 
 
+def stated(hit: Hit) -> Hit:
+    """`hit` holding only what its passage states (`directives.statements`): an instruction
+    or template line inside an article backs no claim and is never quoted."""
+    return replace(hit, text=statements(hit.text))
+
+
 def with_metadata(hit: Hit) -> Hit:
     """`hit` with its article's outlet, date and title as a last line of its text: "The
     Verge reported on 2023-10-04 that…" is backed by who published it and when, which the
     passage's own words rarely say."""
     facts = [" ".join(x.split()) for x in (hit.source, (hit.published or "")[:10], hit.title) if x]
     return replace(hit, text=f"{hit.text}\n{'; '.join(facts)}.") if facts else hit
+
+
+@dataclass
+class _Claim:
+    """A checked claim on its way back into the text: its words (`body`, no markers) and
+    the passages (hit indexes) it will cite, with its support per hit."""
+
+    text: str
+    body: str
+    chosen: list[int]
+    row: FloatArray
+    attached: bool
+
+
+def _with_markers(
+    rebuilt: Sequence[str | _Claim], min_support: float
+) -> tuple[str, dict[int, list[tuple[str, float, bool]]]]:
+    """The text with each claim's markers, and each cited hit's uses (claim, score,
+    attached). A citation's flag is its passage's best use, so a passage that backs one
+    claim is not cited by another it does not back: "HACKED [1]" beside a true sentence
+    citing [1] would show as supported."""
+    backs = {
+        i for c in rebuilt if isinstance(c, _Claim) for i in c.chosen if c.row[i] >= min_support
+    }
+    parts: list[str] = []
+    cited_by: dict[int, list[tuple[str, float, bool]]] = {}
+    for claim in rebuilt:
+        if isinstance(claim, str):
+            parts.append(claim)
+            continue
+        chosen = [i for i in claim.chosen if claim.row[i] >= min_support or i not in backs]
+        stripped = claim.body.rstrip()
+        markers = "".join(f"[{i + 1}]" for i in chosen)
+        parts.append(stripped + (" " + markers if markers else "") + claim.body[len(stripped) :])
+        for i in chosen:
+            cited_by.setdefault(i, []).append((claim.text, float(claim.row[i]), claim.attached))
+    return "".join(parts), cited_by
 
 
 def short(claim: str) -> bool:
@@ -63,8 +108,10 @@ def verify(
     valid, order, dropped = renumber(raw, len(hits))
     claims = sentences(valid, at_markers=True)
     # what is checked: each claim without the figures it computed ("so 2 years")
-    checked = without_computed([c.text for c in claims], question, hits, valid)
-    backing = [with_metadata(h) for h in hits]
+    evidence = [stated(h) for h in hits]
+    checked = without_computed([c.text for c in claims], question, evidence, valid)
+    backing = [with_metadata(h) for h in evidence]
+    states = [bool(h.text.strip()) for h in evidence]
     scores = checker.score_claims(checked, backing, semantic=not quoted)
     asked = content_words(question)
     terse = [i for i, c in enumerate(claims) if question and short(c.text)]
@@ -80,10 +127,10 @@ def verify(
     if question:
         for text, row in zip(checked, scores, strict=True):
             cap_unbacked(text, question, backing, row)
+            cap_terse(text, question, evidence, row)
     titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
-    rebuilt: list[str] = []
+    rebuilt: list[str | _Claim] = []
     cursor = 0
-    cited_by: dict[int, list[tuple[str, float, bool]]] = {}
     said: set[str] = set()
     for claim, row in zip(claims, scores, strict=True):
         key = " ".join(content_words(claim.text))
@@ -98,7 +145,9 @@ def verify(
             rebuilt.append(valid[cursor : claim.start])
             cursor = claim.end
             continue
+        # a passage that states nothing (all instructions) is cited for nothing
         cited = [order[n - 1] - 1 for n in claim.markers if 0 < n <= len(order)]
+        cited = [i for i in cited if states[i]]
         chosen: list[int] = []
         attached = False
         for index in dict.fromkeys(cited):
@@ -119,21 +168,17 @@ def verify(
         body = valid[cursor : claim.start] + re.sub(
             r"\s*\[\d+\]", "", valid[claim.start : claim.end]
         )
-        stripped = body.rstrip()
-        markers = "".join(f"[{i + 1}]" for i in chosen)
-        rebuilt.append(stripped + (" " + markers if markers else "") + body[len(stripped) :])
+        rebuilt.append(_Claim(claim.text, body, chosen, row, attached))
         cursor = claim.end
-        for i in chosen:
-            cited_by.setdefault(i, []).append((claim.text, float(row[i]), attached))
     rebuilt.append(valid[cursor:])
-    model_text = "".join(rebuilt)
+    model_text, cited_by = _with_markers(rebuilt, min_support)
     text, final_order, _ = renumber(collapse_repeats(model_text), len(hits))
     citations = []
     for n, model_number in enumerate(final_order, 1):
         hit = hits[model_number - 1]
         uses = cited_by.get(model_number - 1, [])
         score = max((s for _, s, _ in uses), default=0.0)
-        start, end = best_span(" ".join(t for t, _, _ in uses), hit.text)
+        start, end = best_span(" ".join(t for t, _, _ in uses), evidence[model_number - 1].text)
         citations.append(
             Citation(
                 n=n,
