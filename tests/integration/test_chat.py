@@ -52,9 +52,11 @@ def test_a_follow_up_that_stands_on_its_own_is_not_rewritten(
     bot: Assistant, llm_server: FakeLLM
 ) -> None:
     llm_server.respond(
-        lambda req: '"Why might China buy Boeing jets?"'
-        if req.is_condense
-        else cite_fact(req, ["China may buy 500 Boeing commercial jets [{n}]."])
+        lambda req: (
+            '"Why might China buy Boeing jets?"'
+            if req.is_condense
+            else cite_fact(req, ["China may buy 500 Boeing commercial jets [{n}]."])
+        )
     )
     chat = bot.chat()
     chat.ask("How many Boeing jets might China buy?")

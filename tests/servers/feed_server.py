@@ -92,8 +92,6 @@ class FeedServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
-
-
     def start(self) -> FeedServer:
         self.thread.start()
         return self
