@@ -73,7 +73,7 @@ class RetrievalSettings(_Section):
     """Passages returned by search."""
     max_per_article: int = Field(2, ge=1)
     """At most this many passages of one article in a result list."""
-    rrf_k: int = Field(60, ge=1)
+    rrf_k: int = Field(10, ge=1)
     """Reciprocal rank fusion constant."""
 
 

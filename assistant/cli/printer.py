@@ -4,7 +4,9 @@ What the user reads is the checked answer, once. On a terminal the draft streams
 (rich `Live`) and is replaced in place by the checked text when the check is done; piped,
 only the checked answer is printed. Every `[n]` printed is listed under Sources with its
 final number, each with its quoted passage and whether the check found it supports the claim.
-A partial answer (the model stopped early) says so on a line of its own. Article text is
+A partial answer (the model stopped early) says so on a line of its own. The steps of a
+question about several reports ("searching TechCrunch") show as they happen: above the
+draft on a terminal, as lines on stderr when piped. Article text is
 printed as text, never as markup, stripped of control characters, titles on one line.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..api import AnswerStream, Assistant
+from ..api import AnswerStream, Assistant, Step
 from ..text import CITATION_MARK, clean, one_line, quoted
 from ..types import Answer
 
@@ -36,10 +38,12 @@ def print_answer(stream: AnswerStream, assistant: Assistant) -> Answer:
         answer = _stream_draft(stream, out)
     else:
         try:
-            answer = stream.answer()
+            for event in stream.events():
+                if isinstance(event, Step):
+                    err.print(Text(f"({event.text}…)", style="dim"))
         except KeyboardInterrupt:
             stream.cancel()
-            answer = stream.answer()
+        answer = stream.answer()
     print_checked(answer, out)
     total = answer.timings.get("total", 0) / 1000
     err.print(Text(f"{answer.provider} · {answer.model} · {total:.1f} s", style="dim"))
@@ -51,12 +55,17 @@ def _stream_draft(stream: AnswerStream, out: Console) -> Answer:
     from rich.live import Live
     from rich.text import Text
 
-    draft = ""
+    draft, steps = "", ""
     with Live(Text(""), console=out, transient=True, refresh_per_second=10) as live:
         try:
-            for chunk in stream:
-                draft += chunk
-                live.update(Text(clean(draft), style="dim"))
+            for event in stream.events():
+                if isinstance(event, Step):
+                    steps = f"{steps} · {event.text}" if steps else event.text
+                else:
+                    draft += event
+                shown = Text(f"{steps}…\n" if steps else "", style="dim italic")
+                shown.append(clean(draft), style="dim")
+                live.update(shown)
         except KeyboardInterrupt:
             stream.cancel()
     return stream.answer()

@@ -62,7 +62,7 @@ def metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     cited = sum(len(r["cited"]) for r in answerable)
     seconds = [r["seconds"] * 1000 for r in rows]
     first = [r["first_token_ms"] for r in rows if r.get("first_token_ms") is not None]
-    return {
+    figures = {
         "questions": len(rows),
         "hits@1": _hits(ranks, 1),
         "hits@4": _hits(ranks, 4),
@@ -86,6 +86,10 @@ def metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "latency_ms_p95": round(_percentile(seconds, 0.95), 1),
         "first_token_ms_p50": round(statistics.median(first), 1) if first else None,
     }
+    if rows and not any(r.get("answered", True) for r in rows):  # retrieval only
+        retrieval = ("questions", "hits@", "mrr@", "all@", "fact_")
+        figures = {k: v if k.startswith(retrieval) else None for k, v in figures.items()}
+    return figures
 
 
 def breakdown(rows: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:

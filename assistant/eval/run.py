@@ -64,6 +64,7 @@ def evaluate(
     rows: list[dict[str, Any]] = []
     for index, q in enumerate(questions, 1):
         row = _retrieval_row(assistant, match, q)
+        row["answered"] = answers
         if answers:
             row.update(_answer_row(assistant, match, q))
         rows.append(row)

@@ -132,3 +132,16 @@ def test_the_prompt_carries_each_reports_evidence_with_its_outlet(
     assert "Start your answer with Yes or No" in prompt
     assert not answer.abstained
     assert {c.article_id for c in answer.citations} == {"verge-fraud", "techcrunch-fraud"}
+
+
+def test_assistant_ask_shows_the_steps_of_a_question_about_several_reports(
+    store_dir: Path,
+) -> None:
+    from commands import run_cli
+
+    question = "Did both The Verge and TechCrunch report that the crypto founder's trial began?"
+    result = run_cli("ask", "--provider", "extractive", question, data_dir=store_dir)
+    assert result.returncode == 0, result.stderr
+    steps = [line for line in result.stderr.splitlines() if line.startswith("(searching")]
+    assert steps == ["(searching The Verge…)", "(searching TechCrunch…)"]
+    assert "searching" not in result.stdout  # the answer itself stays clean when piped

@@ -159,3 +159,19 @@ def test_as_data_neutralises_fences_markers_and_template_labels() -> None:
 )
 def test_a_models_own_source_list_is_removed(reply: str, kept: str) -> None:
     assert without_source_list(reply) == kept
+
+
+@pytest.mark.parametrize(
+    ("claim", "capped"),
+    [
+        ("China may buy 500 Boeing commercial jets [1].", True),
+        ("Besides the jets, China might buy soybeans [1].", False),
+        ("China might buy soybeans and corn [1].", False),
+    ],
+)
+def test_what_the_question_rules_out_is_no_answer(claim: str, capped: bool) -> None:
+    from assistant.answer.check.rules import cap_excluded
+
+    row = np.array([0.9])
+    cap_excluded(claim, "What else might China buy besides the jets?", row)
+    assert bool(row[0] < 0.9) == capped

@@ -67,6 +67,9 @@ def test_metrics_report_fact_level_and_article_level_side_by_side() -> None:
     m = metrics(rows)
     assert m["hits@1"] == 1.0 and m["fact_hits@4"] == 1.0 and m["fact_mrr@10"] == 0.5
     assert m["fact_map@10"] == 0.5 and m["null_abstention"] == 1.0 and m["accuracy"] == 1.0
+    retrieval_only = metrics([{**row, "answered": False} for row in rows])
+    assert retrieval_only["hits@1"] == 1.0 and retrieval_only["fact_hits@4"] == 1.0
+    assert retrieval_only["accuracy"] is None and retrieval_only["null_abstention"] is None
 
 
 def test_a_multihop_file_loads_and_a_sample_is_reproducible(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ supported becomes an abstention):
 - the question pins a year and the claim speaks only of others (asked about 2005, it tells
   of the 2004 winner);
 - "how many tonnes": the passage has the claim's number, but never beside "tonnes";
+- asked for something "besides the jets", a claim that is about the jets gives nothing
+  (`cap_excluded`);
 - a word or two that is no answer of the kind asked ("HACKED [1]" to "what did the council
   decide?") must be what a statement sentence of the passage says about the question's
   subject, not a word the passage merely contains (`cap_terse`).
@@ -145,6 +147,23 @@ def cap_terse(claim: str, question: str, hits: Sequence[Hit], row: FloatArray) -
                 break
         else:
             row[j] = min(row[j], NUMBER_CAP)
+
+
+_EXCLUDED = re.compile(
+    r"\b(?:besides|other than|apart from|aside from|except(?: for)?|in addition to)\s+"
+    r"([^,.;:?!]+)",
+    re.I,
+)
+
+
+def cap_excluded(claim: str, question: str, row: FloatArray) -> None:
+    """Cap `row` when the question asks for something other than X and the claim, its own
+    "besides X" aside, still speaks of X: the one thing the question ruled out."""
+    ruled_out = set()
+    for match in _EXCLUDED.finditer(question):
+        ruled_out |= _stems(bare_words(match.group(1)) - _ASKING)
+    if ruled_out and ruled_out & _stems(bare_words(_EXCLUDED.sub(" ", claim))):
+        row[:] = [min(x, NUMBER_CAP) for x in row]
 
 
 def _beside(text: str, numbers: set[str], stem: str) -> bool:

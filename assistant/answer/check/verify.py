@@ -22,7 +22,7 @@ from ...types import Citation, Hit
 from ..markers import best_span, renumber, sentences, tidy
 from .directives import statements
 from .replies import collapse_repeats, is_meta
-from .rules import cap_terse, cap_unbacked, without_computed
+from .rules import cap_excluded, cap_terse, cap_unbacked, without_computed
 from .support import SupportChecker
 
 TERSE_TOPIC = 0.3
@@ -128,6 +128,7 @@ def verify(
         for text, row in zip(checked, scores, strict=True):
             cap_unbacked(text, question, backing, row)
             cap_terse(text, question, evidence, row)
+            cap_excluded(text, question, row)
     titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
     rebuilt: list[str | _Claim] = []
     cursor = 0
