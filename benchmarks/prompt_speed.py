@@ -1,7 +1,11 @@
 """How fast llama.cpp reads a prompt on this machine, per setting: what sets the local
 model's time to first token.
 
-Usage: .venv/bin/python benchmarks/prompt_speed.py [--tokens 480]
+Usage: .venv/bin/python benchmarks/prompt_speed.py [--tokens 480] [--quantizations]
+
+With `--quantizations`, only the packaged Q4_K_M and a Q4_0 made from it
+(`models.local.quantized_file("q4_0")`, once) are compared, on the same prompt, in the same
+run: prompt tokens/s and the time to a first generated token.
 
 Evaluates the same prompt (the seed article's first N tokens) with a cleared cache, three
 times per setting, and prints the best time and tokens/s; then the answer prompt with and
@@ -27,7 +31,11 @@ SETTINGS: list[dict[str, object]] = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tokens", type=int, default=480)
+    parser.add_argument("--quantizations", action="store_true")
     args = parser.parse_args()
+    if args.quantizations:
+        compare_quantizations(args.tokens)
+        return
 
     from llama_cpp import Llama
 
@@ -63,6 +71,35 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(f"answer prompt, {label:22} {out['usage']['prompt_tokens']} tokens  {seconds:5.2f} s")
     model.close()
+
+
+def compare_quantizations(count: int) -> None:
+    from llama_cpp import Llama
+
+    from assistant.models.local import quantized_file
+
+    text = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8") * 3
+    base = None
+    for kind in ("q4_k_m", "q4_0"):
+        started = time.perf_counter()
+        path = quantized_file(kind)
+        made = time.perf_counter() - started
+        model = Llama(model_path=str(path), n_ctx=4096, n_threads=2, n_batch=512, verbose=False)
+        tokens = model.tokenize(text.encode())[:count]
+        times = []
+        for _ in range(3):
+            model.reset()
+            started = time.perf_counter()
+            model.eval(tokens)
+            times.append(time.perf_counter() - started)
+        best = min(times)
+        rate = len(tokens) / best
+        base = base or rate
+        print(
+            f"{kind:7} {path.stat().st_size / 1e6:6.0f} MB  {len(tokens)} tokens  "
+            f"{best:6.2f} s  {rate:5.0f} tok/s  x{rate / base:.2f}  (file ready in {made:.0f} s)"
+        )
+        model.close()
 
 
 if __name__ == "__main__":

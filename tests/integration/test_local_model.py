@@ -53,3 +53,17 @@ def test_local_model_end_to_end(seed_dir: Path, seed_text: str) -> None:
         assert seed_text[c.start : c.end] == c.quote
     cited: list[Citation] = [c for c in answer.citations if "500" in c.quote]
     assert cited and cited[0].supported
+
+
+def test_the_readme_follow_up_flow_with_the_local_model(seed_dir: Path) -> None:
+    """The README's chat (issue 15, item 1): after the Boeing question, "When might Xi
+    visit the US?" stands on its own and is answered from the seed's APEC sentence."""
+    chat = make_assistant(seed_dir, llm__provider="local").chat()
+    first = chat.ask(QUESTION)
+    assert "500" in first.text
+    second = chat.ask("When might Xi visit the US?")
+    print("local follow-up:", second.text, second.timings)
+    assert not second.abstained, second.text
+    said = second.text.lower()
+    assert any(x in said for x in ("apec", "october 31", "next year")), second.text
+    assert any(c.supported and "APEC" in c.quote for c in second.citations), second.citations
