@@ -64,7 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "store"
         bot = Assistant.from_config(store__data_dir=str(data_dir), llm__provider="extractive")
-        if bot.counts()[0] == 0:
+        if bot.open(create=True).counts()[0] == 0:
             started = time.perf_counter()
             report = bot.ingest(day_file(Path(tmp), args.articles))
             print(f"ingest: {report.added} articles in {time.perf_counter() - started:.1f} s")

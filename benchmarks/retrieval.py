@@ -73,7 +73,7 @@ def generated_store(data_dir: Path, chunks: int) -> object:
     rng = random.Random(7)
     vec_rng = np.random.default_rng(7)
     bot = Assistant.from_config(store__data_dir=str(data_dir))
-    store = bot.store
+    store = bot.open(create=True).store
     per_article = 10
     started = time.perf_counter()
     batch = []

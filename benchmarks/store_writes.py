@@ -81,7 +81,7 @@ def grow(sizes: list[int]) -> None:
     pool, rng = sentences(), random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         bot = Assistant.from_config(store__data_dir=tmp, llm__provider="extractive")
-        store, next_article = bot.store, 0
+        store, next_article = bot.open(create=True).store, 0
         print(f"{'chunks':>7} {'add 1':>8} {'add 10':>8} {'add 100':>8} {'before: rebuild':>16}")
         for size in sizes:
             while store.count()[1] < size:
@@ -134,7 +134,7 @@ def one_article(bbc: Path) -> None:
             shutil.copytree(bbc, copy)
             for label, data_dir in (("empty", Path(tmp) / "empty"), ("bbc", copy)):
                 bot = Assistant.from_config(store__data_dir=str(data_dir))
-                bot.open()
+                bot.open(create=True)
                 bot.search("warm up", 1)
                 article = Article(id=f"new-{trial}", title=title, text=body + f" ({trial})")
                 started = time.perf_counter()

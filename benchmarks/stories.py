@@ -124,7 +124,7 @@ def multihop(store_dir: Path) -> None:
                 gold.add(frozenset((a, b)))
     judged = {a for pair in gold for a in pair}
     bot = Assistant.from_config(store__data_dir=str(store_dir))
-    if bot.counts()[0] < len(corpus):
+    if bot.open(create=True).counts()[0] < len(corpus):
         bot.ingest(MULTIHOP / "corpus.jsonl")
     report("multihop", bot, gold, judged)
 
