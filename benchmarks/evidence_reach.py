@@ -56,7 +56,7 @@ def main() -> None:
     all_prompt = all_retrieved = 0
     for q in questions:
         found = find(bot.retriever, bot.analyse(q.question), bot.settings.answer.k, Filters())
-        evidence = answerer._evidence(found)  # the answer stage up to the prompt
+        evidence = answerer.evidence(found)  # the answer stage up to the prompt
         shown, whole = list(evidence.shown), [h.text for h in found.hits]
         got = [reached(e.quote, shown) for e in q.evidence]
         retrieved = [reached(e.quote, whole) for e in q.evidence]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS: list[dict[str, object]] = [
@@ -42,17 +43,11 @@ def main() -> None:
     from assistant.models.local import model_file
 
     path = str(model_file())
-    text = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8") * 3
+    text = seed_text()
     for setting in SETTINGS:
         model = Llama(model_path=path, n_ctx=4096, n_threads=2, verbose=False, **setting)
         tokens = model.tokenize(text.encode())[: args.tokens]
-        times = []
-        for _ in range(3):
-            model.reset()
-            started = time.perf_counter()
-            model.eval(tokens)
-            times.append(time.perf_counter() - started)
-        best = min(times)
+        best = best_read(model, tokens)
         print(
             f"{setting!s:45} {len(tokens)} tokens  {best:6.2f} s  {len(tokens) / best:5.0f} tok/s"
         )
@@ -73,12 +68,28 @@ def main() -> None:
     model.close()
 
 
+def seed_text() -> str:
+    """The prompt text: the seed article, three times over."""
+    return next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8") * 3
+
+
+def best_read(model: Any, tokens: list[int]) -> float:
+    """The fastest of three reads of `tokens` from a cleared cache, in seconds."""
+    times = []
+    for _ in range(3):
+        model.reset()
+        started = time.perf_counter()
+        model.eval(tokens)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 def compare_quantizations(count: int) -> None:
     from llama_cpp import Llama
 
     from assistant.models.local import quantized_file
 
-    text = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8") * 3
+    text = seed_text()
     base = None
     for kind in ("q4_k_m", "q4_0"):
         started = time.perf_counter()
@@ -86,13 +97,7 @@ def compare_quantizations(count: int) -> None:
         made = time.perf_counter() - started
         model = Llama(model_path=str(path), n_ctx=4096, n_threads=2, n_batch=512, verbose=False)
         tokens = model.tokenize(text.encode())[:count]
-        times = []
-        for _ in range(3):
-            model.reset()
-            started = time.perf_counter()
-            model.eval(tokens)
-            times.append(time.perf_counter() - started)
-        best = min(times)
+        best = best_read(model, tokens)
         rate = len(tokens) / best
         base = base or rate
         print(

@@ -164,7 +164,7 @@ class Answerer:
                 raw = extract(self.checker, asked, hits)
             yield Renumberer(len(hits)).rewrite(raw) if raw else ABSTAIN_TEXT
             return result.finish(raw or ABSTAIN_TEXT, hits, None, quoted=True)
-        evidence = self._evidence(found)
+        evidence = self.evidence(found)
         result.evidence = evidence
         if analysis.multi:
             yield Step("reading the reports")
@@ -187,7 +187,8 @@ class Answerer:
             return result.abstain(ABSTAIN_TEXT)
         return result.finish(raw, list(evidence.hits), error, quoted=False)
 
-    def _evidence(self, found: Found) -> Evidence:
+    def evidence(self, found: Found) -> Evidence:
+        """What the model is shown for `found`: each part's sentences within its budget."""
         a = self.settings.answer
         return gather(
             self.checker,

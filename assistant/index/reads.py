@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models.embeddings import FloatArray
 from ..types import Article, ArticleInfo, Filters, Hit
@@ -26,8 +26,9 @@ class StoreReads:
     articles_col: Any
     keyword_index: KeywordIndex
 
-    def refresh(self, *, force: bool = False) -> None:
-        """Catch up with other writers (`Store.refresh`)."""
+    if TYPE_CHECKING:
+
+        def refresh(self, *, force: bool = False) -> None: ...  # `Store.refresh`
 
     def hashes(self) -> dict[str, tuple[str, str]]:
         """article id -> (content hash, text hash) of every committed article."""
