@@ -9,7 +9,9 @@ otherwise the model is shown the evidence (`evidence`: the best sentences, part 
 with an instruction for the kind of question (answer yes or no first, pick one of the two
 options…), and its text streams through a `Renumberer` so the reader sees final citation
 numbers as they arrive. Every answer, streamed or composed, whole or cut short, is then
-checked sentence by sentence against the passages it cites (`check.verify`).
+checked sentence by sentence against the passages it cites (`check.verify`); a yes or no
+on several reports whose reasons the check cannot back is kept, shown with each report's own
+sentence (`verdicts`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .markers import Renumberer, strip_markers, tidy
 from .prompts import Prompts, fill, format_sources, task_for
 from .reasoning import difference, order_in_time
 from .stream import AnswerSteps, AnswerStream, Step
+from .verdicts import opening_verdict, with_quotes
 
 
 class Answerer:
@@ -286,6 +289,14 @@ class _Result:
             return self._answer(strip_markers(raw), True, (), 0, error)
         text, cites, dropped = a.verify(raw, hits, self.question, quoted=quoted)
         if not any(c.supported for c in cites):
+            verdict = opening_verdict(raw, self.found.analysis)
+            if verdict and self.evidence is not None:
+                # a verdict on several reports, shown with what each of them says
+                quotes, cited = with_quotes(self.found.analysis, self.evidence, a.checker)
+                if quotes:
+                    text, cites, _ = a.verify(quotes, cited, self.question, quoted=True)
+                    if any(c.supported for c in cites):
+                        return self._answer(f"{verdict}. {text}", False, cites, dropped, error)
             # nothing the model said is backed by the passages: a guess, not an answer
             return self._answer(ABSTAIN_TEXT, True, (), dropped, error)
         if self.found.analysis.kind == "difference":

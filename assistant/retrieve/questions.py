@@ -46,7 +46,16 @@ _DIFFERENCE = re.compile(
     r"between|separated))\b",
     re.I,
 )
-_ORDER = re.compile(r"\b(?:before|after|earlier than|later than|prior to|preceding)\b", re.I)
+_ORDER = re.compile(
+    r"((?:\S+\W+){0,3})\b(?:before|after|earlier than|later than|prior to|preceding)\b"
+    r"((?:\W+\S+){0,8})",
+    re.I,
+)
+_REPORTING = re.compile(
+    r"\b(?:report\w*|articles?|stor(?:y|ies)|publish\w*|wr[io]te|written|cover\w*|piece|"
+    r"posted|mention\w*|announc\w*)\b",
+    re.I,
+)
 _TOGETHER = re.compile(r"^(?:\s*(?:,|and|or|&|as well as|both)\s*|\s+)+$", re.I)
 _OPENING = re.compile(r"^\W+|\W+$")
 
@@ -130,10 +139,21 @@ def kind_of(question: str) -> tuple[str, tuple[str, ...]]:
         if _comparable(options):
             return "choice", options
     if yes_no:
-        return ("order" if _ORDER.search(main) else "yes/no"), ()
+        return ("order" if _orders_reports(main) else "yes/no"), ()
     if _WH.match(main):
         return "entity", ()
     return "open", ()
+
+
+def _orders_reports(clause: str) -> bool:
+    """Whether "before"/"after" in `clause` orders two reports ("did A report X before B
+    reported Y?", "published after") rather than events inside one ("returned to the game
+    after a head injury"): a word of reporting stands just before it or soon after it."""
+    return any(
+        _REPORTING.search(m.group(1).split()[-1] if m.group(1).split() else "")
+        or _REPORTING.search(m.group(2))
+        for m in _ORDER.finditer(clause)
+    )
 
 
 def _comparable(options: tuple[str, str]) -> bool:

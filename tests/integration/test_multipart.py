@@ -145,3 +145,32 @@ def test_assistant_ask_shows_the_steps_of_a_question_about_several_reports(
     steps = [line for line in result.stderr.splitlines() if line.startswith("(searching")]
     assert steps == ["(searching The Verge…)", "(searching TechCrunch…)"]
     assert "searching" not in result.stdout  # the answer itself stays clean when piped
+
+
+def test_a_verdict_on_two_reports_is_shown_with_what_each_report_says(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # "both reports agree" is a reading no passage states: the verdict stays, and its
+    # reasons become each report's own sentence, quoted and cited
+    llm_server.script("Yes, both reports agree that the trial is about fraud.")
+    answer = openai_assistant(store_dir, llm_server).ask(
+        "Does The Verge say prosecutors accused the founder of taking customer deposits, "
+        "while TechCrunch says his lawyers claimed he acted in good faith?"
+    )
+    assert not answer.abstained, answer
+    assert answer.text.startswith("Yes. "), answer.text
+    assert "agree" not in answer.text
+    cited = {c.article_id: c for c in answer.citations}
+    assert set(cited) == {"verge-fraud", "techcrunch-fraud"}
+    assert all(c.supported and c.quote in answer.text for c in cited.values())
+    assert "“His lawyers said he acted in good faith and never meant to steal.” [" in answer.text
+
+
+def test_an_unbacked_verdict_on_one_report_is_still_no_answer(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    llm_server.script("Yes, the collapse surprised everyone.")
+    answer = openai_assistant(store_dir, llm_server).ask(
+        "Did the folding phone sell out on its first day?"
+    )
+    assert answer.abstained, answer

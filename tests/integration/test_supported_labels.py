@@ -19,7 +19,7 @@ TENNIS = [
         "source": "Wire",
         "text": "Monica Seles beat France's Virginie Razzano 6-3 6-4 in the second round on "
         "Wednesday. Seles, seeded third, lost only two games in the final eight of the match "
-        "and said her fitness had returned after a long injury.",
+        "and said her fitness had returned after a long injury: no pain, no doubts.",
     },
     {
         "id": "hilltop",
@@ -28,6 +28,29 @@ TENNIS = [
         "text": "Floodwater cut the only road into Hill Top village on Monday. Residents "
         "stayed in their homes while the water rose, and council crews brought in sandbags "
         "and drinking water by tractor. The road is expected to reopen on Friday.",
+    },
+    {
+        "id": "bloggers",
+        "title": "Bloggers rally for jailed Iranians",
+        "source": "Wire",
+        "text": "Around 10,000 people visited the campaign's website during the day. About 12% "
+        "of users were based in Iran, the campaign's director said. \"The eyes of 8 million "
+        'bloggers are going to be more focused on Iran now."',
+    },
+    {
+        "id": "halifax",
+        "title": "House prices rebound says Halifax",
+        "source": "Wire",
+        "text": "House prices rose 0.5% in February, the Halifax said. Martin Ellis, its chief "
+        "economist, said there was no need to revise the bank's prediction that prices "
+        "would fall by 2% in 2005.",
+    },
+    {
+        "id": "barclays",
+        "title": "Barclays sees slide in property prices",
+        "source": "Wire",
+        "text": "In November, Barclays, which owns former building society the Woolwich, "
+        "forecast an 8% fall in property prices in 2005, followed by further declines.",
     },
 ]
 
@@ -41,18 +64,28 @@ def supported(answer: Answer) -> list[str]:
     return [c.quote for c in answer.citations if c.supported]
 
 
+def reply(store_dir: Path, llm_server: FakeLLM, question: str, said: str) -> Answer:
+    """The checked answer to `question` when the model replies `said`."""
+    llm_server.script(said)
+    return openai_assistant(store_dir, llm_server).ask(question)
+
+
 def test_a_score_from_another_set_is_not_supported(store_dir: Path, llm_server: FakeLLM) -> None:
-    llm_server.script("Seles won 6-4 in the first set [1].")
-    answer = openai_assistant(store_dir, llm_server).ask(
-        "By what score did Monica Seles beat Virginie Razzano in the first set?"
+    answer = reply(
+        store_dir,
+        llm_server,
+        "By what score did Monica Seles beat Virginie Razzano in the first set?",
+        "Seles won 6-4 in the first set [1].",
     )
     assert not supported(answer), answer
 
 
 def test_what_the_question_excludes_is_not_the_answer(seed_dir: Path, llm_server: FakeLLM) -> None:
-    llm_server.script("China may buy 500 Boeing commercial jets [1].")
-    answer = openai_assistant(seed_dir, llm_server).ask(
-        "What else might China buy besides the jets?"
+    answer = reply(
+        seed_dir,
+        llm_server,
+        "What else might China buy besides the jets?",
+        "China may buy 500 Boeing commercial jets [1].",
     )
     assert not supported(answer), answer
 
@@ -62,9 +95,54 @@ def test_a_detail_the_article_never_states_is_not_supported(
 ) -> None:
     question = (
         "When the floodwater cut the only road into Hill Top village and the water kept "
-        "rising through Monday, " * 20
-        + "where did the residents of Hill Top go?"
+        "rising through Monday, " * 20 + "where did the residents of Hill Top go?"
     )
-    llm_server.script("The residents of Hill Top went to evacuation shelters [1].")
-    answer = openai_assistant(store_dir, llm_server).ask(question)
+    answer = reply(
+        store_dir,
+        llm_server,
+        question,
+        "The residents of Hill Top went to evacuation shelters [1].",
+    )
+    assert not supported(answer), answer
+
+
+def test_a_percentage_the_passage_gives_as_another_figure_is_not_supported(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # the passage holds the number 8 ("8 million bloggers"), but not 8%
+    answer = reply(
+        store_dir,
+        llm_server,
+        "What share of visitors to the bloggers' campaign website were based in Iran?",
+        "8% of users were based in Iran, the campaign's director said [1].",
+    )
+    assert not supported(answer), answer
+    assert answer.abstained
+
+
+def test_a_claim_joining_two_reports_cites_both_as_supported(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # no markers, and no one passage holds both halves: each half is backed by its own
+    answer = reply(
+        store_dir,
+        llm_server,
+        "What fall in house prices for 2005 did the Halifax and Barclays each predict?",
+        "The Halifax predicted a 2% fall in house prices in 2005, while Barclays forecast "
+        "an 8% fall.",
+    )
+    assert not answer.abstained, answer
+    assert {c.article_id for c in answer.citations if c.supported} == {"halifax", "barclays"}
+
+
+def test_a_reply_that_only_negates_the_question_is_not_supported(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # every word of the reply is in the passage ("no" too), which says the opposite
+    answer = reply(
+        store_dir,
+        llm_server,
+        "Did Monica Seles beat Virginie Razzano in the second round?",
+        "No, Monica Seles did not beat Virginie Razzano in the second round [1].",
+    )
     assert not supported(answer), answer

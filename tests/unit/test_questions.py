@@ -94,6 +94,8 @@ def test_dates_and_periods_become_day_ranges() -> None:
         ("Does the TechCrunch article suggest X, while Fortune says Y?", "yes/no"),
         ("Between the report from A on May 5, and the one from B, was there a change?", "yes/no"),
         ("Did the Sporting News report on the match before The Roar reported on it?", "order"),
+        ("Did Engadget publish its review after The Verge's story ran?", "order"),
+        ("Did the Herald say the striker returned after a head injury, as the Age did?", "yes/no"),
         ("Is the portrayal of the deal consistent or inconsistent?", "choice"),
         ("Did the same source report a win or a loss for Dallas?", "choice"),
         ("How many more texts were sent in 2004 than in 2003?", "difference"),

@@ -11,6 +11,7 @@ supported becomes an abstention):
 - the question pins a year and the claim speaks only of others (asked about 2005, it tells
   of the 2004 winner);
 - "how many tonnes": the passage has the claim's number, but never beside "tonnes";
+- a claim that only restates the question, yes or no in front (`cap_echo`);
 - asked for something "besides the jets", a claim that is about the jets gives nothing
   (`cap_excluded`);
 - a word or two that is no answer of the kind asked ("HACKED [1]" to "what did the council
@@ -73,7 +74,7 @@ def bare_words(text: str) -> set[str]:
     return words - _FILLER
 
 
-def _names(text: str) -> set[str]:
+def names_in(text: str) -> set[str]:
     """The words of `text` written as names or figures ("Wasp", "500", "£4.6bn"); its first
     word only when it holds a digit, since any first word has a capital."""
     words = [w.removesuffix("'s") for w in WORD.findall(text.replace("’", "'"))]
@@ -90,7 +91,7 @@ def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray
     if len(novel) <= NOVEL_WORDS:
         # names and figures must all be there; the reply's own words ("covers" for
         # "includes") may differ, but not most of them
-        names = {w for w in novel if w in _names(claim)}
+        names = {w for w in novel if w in names_in(claim)}
         plain = novel - names
         for j, hit in enumerate(hits):
             words = bare_words(hit.text)
@@ -137,7 +138,7 @@ def cap_terse(claim: str, question: str, hits: Sequence[Hit], row: FloatArray) -
     kind = asked_for(question)
     if kind is not None and any(m.lower() not in question.lower() for m in kind.findall(claim)):
         return
-    names = {w for w in novel if w in _names(claim)}
+    names = {w for w in novel if w in names_in(claim)}
     plain = novel - names
     for j, hit in enumerate(hits):
         for start, end in passage_sentences(hit.text):
@@ -154,6 +155,19 @@ _EXCLUDED = re.compile(
     r"([^,.;:?!]+)",
     re.I,
 )
+
+
+_VERDICT = frozenset("yes no true false indeed".split())
+
+
+def cap_echo(claim: str, question: str, row: FloatArray) -> None:
+    """Cap `row` when the claim adds no word to its question ("No, the Guardian article
+    does not suggest that …" of "Does the Guardian article suggest that …?"): the
+    question's words meet any passage on its topic, and a passage does not state that it
+    does not say something. The verdict itself is a reading, not a citation."""
+    if bare_words(claim) - bare_words(question) - _VERDICT:
+        return
+    row[:] = [min(x, NUMBER_CAP) for x in row]
 
 
 def cap_excluded(claim: str, question: str, row: FloatArray) -> None:

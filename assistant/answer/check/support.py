@@ -9,6 +9,7 @@ checked afterwards are embedded once, and measures whether anything retrieved is
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,6 +24,13 @@ from .directives import is_directive
 LEXICAL_WEIGHT = 0.6
 NUMBER_CAP = 0.3
 """Most a claim can score against a passage that lacks one of its numbers."""
+_PERCENT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.I)
+
+
+def percents(text: str) -> set[str]:
+    """The figures `text` gives as percentages ("12%", "8 per cent"): a claim's "8%" is
+    not backed by a passage's "8 million", though both hold the number 8."""
+    return {m.replace(",", "") for m in _PERCENT.findall(text)}
 
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
@@ -110,11 +118,12 @@ class SupportChecker:
         for claim, vec in zip(claims, claim_vecs, strict=True):
             row = np.zeros(len(hits), dtype=np.float32)
             numbers = {w for w in content_words(claim) if any(c.isdigit() for c in w)}
+            shares = percents(claim)
             for j, hit in enumerate(hits):
                 lexical = overlap(claim, hit.text)
                 similar = float((sentence_vecs[j] @ vec).max()) if len(sentence_vecs[j]) else 0.0
                 row[j] = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * max(0.0, similar)
-                if numbers - content_words(hit.text):  # a figure the passage never gives
-                    row[j] = min(row[j], NUMBER_CAP)
+                if numbers - content_words(hit.text) or shares - percents(hit.text):
+                    row[j] = min(row[j], NUMBER_CAP)  # a figure the passage never gives
             rows.append(row)
         return rows

@@ -4,8 +4,10 @@ Every sentence of the model's reply is scored against the passages (word overlap
 embedding similarity, `support.py`), with the rules of `rules.py` on what the sentence adds
 to the question. A weak citation is flagged, not hidden; a sentence with no marker gets the
 passage that backs it (marked `attached`); a citation to a passage that lacks the claim is
-re-pointed to the one that has it; repeats, sentences about the passages and titles read
-back are dropped. Numbers run 1, 2, 3… by first appearance in what is returned.
+re-pointed to the one that has it; a compound claim no one passage backs ("A predicted 2%,
+while B forecast 8%") is backed clause by clause, each clause by its own passage; repeats,
+sentences about the passages and titles read back are dropped. Numbers run 1, 2, 3… by
+first appearance in what is returned.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from ...types import Citation, Hit
 from ..markers import best_span, renumber, sentences, tidy
 from .directives import statements
 from .replies import collapse_repeats, is_meta
-from .rules import cap_excluded, cap_terse, cap_unbacked, without_computed
+from .rules import (
+    bare_words,
+    cap_echo,
+    cap_excluded,
+    cap_terse,
+    cap_unbacked,
+    names_in,
+    without_computed,
+)
 from .support import SupportChecker
 
 TERSE_TOPIC = 0.3
@@ -86,6 +96,39 @@ def _with_markers(
     return "".join(parts), cited_by
 
 
+_CLAUSE = re.compile(r"(?:,|;)\s+(?:while|whereas|and|but)\s+|;\s+|\s+while\s+", re.I)
+
+
+def clauses(claim: str) -> list[str]:
+    """The clauses of a compound claim ("A predicted 2%, while B forecast 8%"), when each
+    says something (three content words or more); [] for a simple claim."""
+    parts = [p.strip() for p in _CLAUSE.split(claim)]
+    if len(parts) < 2 or any(len(content_words(p)) < 3 for p in parts):
+        return []
+    return parts
+
+
+def _split_backing(
+    claim: str, question: str, checker: SupportChecker, backing: Sequence[Hit], min_support: float
+) -> dict[int, float]:
+    """For a compound claim no one passage backs, the passages that back its clauses, one
+    each, with their scores ({} unless every clause is backed): two reports, two facts."""
+    parts = clauses(claim)
+    if not parts:
+        return {}
+    chosen: dict[int, float] = {}
+    for row in checker.score_claims(parts, backing):
+        best = int(np.argmax(row))
+        if row[best] < min_support:
+            return {}
+        chosen[best] = max(chosen.get(best, 0.0), float(row[best]))
+    # every name and figure the claim adds to its question stands in a passage it cites
+    words = set().union(*(bare_words(backing[j].text) for j in chosen))
+    if names_in(claim) - bare_words(question) - words:
+        return {}
+    return chosen if len(chosen) > 1 else {}
+
+
 def short(claim: str) -> bool:
     """A claim of a few words: an answer that needs its question to be checked."""
     return len(content_words(claim)) < 4
@@ -124,16 +167,25 @@ def verify(
         for i, row in zip(terse, with_question, strict=True):
             # off-topic passages (question and answer rarely meet there) cap the score
             scores[i] = np.where(row >= TERSE_TOPIC, scores[i], np.minimum(scores[i], row))
+    compound: dict[int, list[int]] = {}  # claim -> the passages backing its clauses
     if question:
         for text, row in zip(checked, scores, strict=True):
             cap_unbacked(text, question, backing, row)
             cap_terse(text, question, evidence, row)
             cap_excluded(text, question, row)
+            cap_echo(text, question, row)
+    for i, row in enumerate(scores):
+        if len(row) and float(row.max()) < min_support:
+            split = _split_backing(checked[i], question, checker, backing, min_support)
+            for j, score in split.items():
+                row[j] = score
+            if split:
+                compound[i] = list(split)
     titles = {frozenset(content_words(h.title)) for h in hits} - {frozenset()}
     rebuilt: list[str | _Claim] = []
     cursor = 0
     said: set[str] = set()
-    for claim, row in zip(claims, scores, strict=True):
+    for number, (claim, row) in enumerate(zip(claims, scores, strict=True)):
         key = " ".join(content_words(claim.text))
         if key in said:  # small models repeat themselves: say each thing once
             rebuilt.append(valid[cursor : claim.start])
@@ -158,7 +210,11 @@ def verify(
         # attach to a real claim: one of several words, or a terse answer that names
         # something the question did not (not "Also." or "Jets.")
         says = not short(claim.text) or bool(content_words(claim.text) - asked)
-        if not chosen and strong and says:
+        if number in compound and set(chosen) != set(compound[number]):
+            # each clause cites the passage that backs it
+            attached = not set(compound[number]) <= set(chosen)
+            chosen = compound[number]
+        elif not chosen and strong and says:
             chosen, attached = [best], True
         elif chosen and strong and max(row[i] for i in chosen) < min_support:
             if row[best] >= max(row[i] for i in chosen) + 0.15:
