@@ -46,6 +46,13 @@ TENNIS = [
         "would fall by 2% in 2005.",
     },
     {
+        "id": "london",
+        "title": "House price inflation steady in London",
+        "source": "Wire",
+        "text": "In London, the area with the highest average house price at £262,825, annual "
+        "inflation rose only slightly in November to 7.1% from 7% the previous month.",
+    },
+    {
         "id": "barclays",
         "title": "Barclays sees slide in property prices",
         "source": "Wire",
@@ -144,5 +151,19 @@ def test_a_reply_that_only_negates_the_question_is_not_supported(
         llm_server,
         "Did Monica Seles beat Virginie Razzano in the second round?",
         "No, Monica Seles did not beat Virginie Razzano in the second round [1].",
+    )
+    assert not supported(answer), answer
+
+
+def test_a_long_claim_naming_what_its_passage_does_not_is_not_supported(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # the figure and most words are the passage's; the region it names is not
+    answer = reply(
+        store_dir,
+        llm_server,
+        "Which English region had the highest annual rate of house price inflation in November?",
+        "The West Midlands had the highest annual rate of house price inflation, at 7.1% "
+        "from 7% the previous month [1].",
     )
     assert not supported(answer), answer

@@ -88,15 +88,15 @@ def names_in(text: str) -> set[str]:
 def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray) -> None:
     """Cap `row` (the claim's support per hit) where the claim's answer is not backed."""
     novel = bare_words(claim) - bare_words(question)
-    if len(novel) <= NOVEL_WORDS:
-        # names and figures must all be there; the reply's own words ("covers" for
-        # "includes") may differ, but not most of them
-        names = {w for w in novel if w in names_in(claim)}
-        plain = novel - names
-        for j, hit in enumerate(hits):
-            words = bare_words(hit.text)
-            if names - words or len(plain - words) * 2 > len(plain):
-                row[j] = min(row[j], NUMBER_CAP)
+    # names and figures must all be there, however long the claim ("The West Midlands had
+    # the highest rate, at 7.1%" is not backed by "In London … 7.1%"); for a short claim,
+    # the reply's own words ("covers" for "includes") may differ, but not most of them
+    names = {w for w in novel if w in names_in(claim)}
+    plain = novel - names if len(novel) <= NOVEL_WORDS else set()
+    for j, hit in enumerate(hits):
+        words = bare_words(hit.text)
+        if names - words or len(plain - words) * 2 > len(plain):
+            row[j] = min(row[j], NUMBER_CAP)
     asked_years, claim_years = set(_YEAR.findall(question)), set(_YEAR.findall(claim))
     if asked_years and claim_years and not asked_years & claim_years:
         if not _ASKS_TIME.search(question):
