@@ -9,13 +9,16 @@ chromadb has no read-only client and writes to its SQLite file on open, so the i
 opened from a private snapshot copy in a temporary folder, searches work, and writes are
 refused with a clear error. A full disk surfaces from Chroma as "Error in compaction: Failed
 to apply logs ..." or from the OS as ENOSPC: `disk_full` recognises both, so the user reads
-"the disk is full".
+"the disk is full". A write that meets a full disk inside Chroma can leave its SQLite
+connection holding a lock, and the next write then waits for ever (chromadb 1.5.9), so
+`room_error` refuses a write the free space cannot hold before Chroma sees it.
 """
 
 from __future__ import annotations
 
 import atexit
 import errno
+import math
 import os
 import shutil
 import tempfile
@@ -28,6 +31,11 @@ from ..errors import StoreError
 
 LOW_SPACE = 64 * 1024 * 1024
 """Below this many free bytes, a failed Chroma write is taken to be a full disk."""
+ROOM_PER_CHUNK = 32 * 1024
+"""Bytes one chunk may take in the index: about 12 KB measured on Lee, BBC and MultiHop-RAG
+(SQLite holds its text, vector and full-text entries, HNSW its vector), with room to spare."""
+ROOM_MARGIN = 1024 * 1024
+"""Bytes kept free beyond a write's own need (SQLite's journal, the lease and state records)."""
 _FULL_WORDS = ("no space left", "disk is full", "disk full")
 
 
@@ -126,10 +134,24 @@ def disk_full(exc: BaseException, data_dir: Path | None) -> str | None:
         seen = seen.__cause__ or seen.__context__
     else:
         return None
+    return _full(data_dir, _free(data_dir) if data_dir is not None else -1)
+
+
+def room_error(data_dir: Path, chunks: int = 0) -> StoreError | None:
+    """A "the disk is full" error when the free space at `data_dir` cannot hold a write of
+    `chunks` chunks (with `ROOM_MARGIN` to spare), else None."""
+    need = ROOM_MARGIN + ROOM_PER_CHUNK * chunks
+    free = _free(data_dir)
+    if free < 0 or free >= need:
+        return None
+    return StoreError(_full(data_dir, free, need))
+
+
+def _full(data_dir: Path | None, free: int, need: int = 0) -> str:
     where = data_dir if data_dir is not None else "the data dir"
-    free = _free(data_dir) if data_dir is not None else -1
-    left = f"{free / 1_000_000:.1f} MB free" if free >= 0 else "no space left"
-    return f"the disk is full ({left} at {where}): free some space and run the command again"
+    left = f"{math.floor(free / 100_000) / 10:.1f} MB free" if free >= 0 else "no space left"
+    needs = f", this needs about {math.ceil(need / 100_000) / 10:.1f} MB" if need else ""
+    return f"the disk is full ({left} at {where}{needs}): free some space and run the command again"
 
 
 def _free(path: Path) -> int:

@@ -29,7 +29,7 @@ from ..config import private_dir, private_tree
 from ..errors import IngestLockedError, NoIndexError, StoreError
 from ..models.embeddings import FloatArray
 from ..types import Article, Chunk, IndexCheck
-from .chroma_client import disk_full, read_only_error
+from .chroma_client import disk_full, read_only_error, room_error
 from .keyword import KeywordIndex, KeywordIndexError
 from .reads import StoreReads
 from .records import (
@@ -172,15 +172,23 @@ class Store(StoreReads):
                 ) from None
             handle.write(str(os.getpid()))
             handle.flush()
+            self._room(0)
             self._lease = self.state.acquire()
+            failed: BaseException | None = None
             try:
                 yield
+            except BaseException as exc:
+                failed = exc
+                raise
             finally:
                 lease, self._lease = self._lease, None
-                try:
-                    self.state.release(lease)
-                except StoreError:
-                    pass  # it expires by itself
+                # after a full disk, Chroma is not written again: a write that met it can
+                # hang the next one, and the lease of a process that has exited is free
+                if failed is None or disk_full(failed, self.data_dir) is None:
+                    try:
+                        self.state.release(lease)
+                    except StoreError:
+                        pass  # it expires by itself
                 private_tree(self.data_dir)  # what this ingest wrote is owner-only too
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -226,6 +234,7 @@ class Store(StoreReads):
         if not items:
             return
         ids = [article.id for article, *_ in items]
+        self._room(sum(len(chunks) + 1 for _, _, _, chunks, _ in items))
         before, generation = self._begin(ids, deleting=False)
         self.articles_col.delete(ids=ids)
         self._delete_chunks(ids)
@@ -254,6 +263,11 @@ class Store(StoreReads):
             keyword_doc(c, d, m) for c, d, m in zip(chunk_ids, chunk_docs, chunk_meta, strict=True)
         ]
         self._commit(before, generation, ids, docs)
+
+    def _room(self, chunks: int) -> None:
+        """Refuse, before Chroma sees it, a write the data dir's free space cannot hold."""
+        if not self.url and (error := room_error(self.data_dir, chunks)) is not None:
+            raise error
 
     def delete_articles(self, ids: Sequence[str]) -> None:
         if not ids:
