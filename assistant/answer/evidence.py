@@ -74,7 +74,7 @@ def gather(
             continue
         pool = retriever.expand(own, 1) if expand else own
         pool = [h for h in pool if h.chunk_id not in seen]
-        query = _part_query(part.query, found.analysis.question)
+        query = part_query(part.query, found.analysis.question)
         for j, text in focus(checker, query, pool, sentences or 1000, share):
             shown.append(pool[j])
             texts.append(text)
@@ -83,7 +83,7 @@ def gather(
     return Evidence(tuple(shown), tuple(texts), tuple(parts))
 
 
-def _part_query(clause: str, question: str) -> str:
+def part_query(clause: str, question: str) -> str:
     """What a part's sentences are ranked for: its clause, when it says enough on its own
     (four content words or more), else the whole question."""
     return clause if len(content_words(clause)) >= 4 else question

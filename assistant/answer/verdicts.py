@@ -6,9 +6,11 @@ states: no passage backs "Yes, both articles suggest ongoing research is crucial
 the check backs none of the model's sentences, the answer to such a question would become
 an abstention although the evidence for every part was found and read. Instead the
 model's verdict is kept and the reasons are replaced by the reports' own words: for each
-part of the question, the sentence of its evidence that best matches its clause, quoted
-with its outlet and cited. The reader gets the model's reading and the sentences it rests
-on, checked word for word; nothing the passages do not say is labelled supported.
+part of the question, the sentence of its evidence that best matches what the part asks
+(its clause, or the whole question when the clause says too little, as the evidence was
+chosen), quoted with its outlet and cited; a report's own question is never the quote.
+The reader gets the model's reading and the sentences it rests on, checked word for word;
+nothing the passages do not say is labelled supported.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..text import one_line
 from ..types import Hit
 from .check.support import SupportChecker
 from .context import rank_sentences
-from .evidence import Evidence
+from .evidence import Evidence, part_query
 from .markers import strip_markers
 
 VERDICT_KINDS = frozenset({"yes/no", "order", "choice"})
@@ -51,7 +53,9 @@ def with_quotes(
     cited: list[Hit] = []
     for index, part in enumerate(analysis.parts):
         hits = [h for h, p in zip(evidence.hits, evidence.parts, strict=True) if p == index]
-        ranked = rank_sentences(checker, part.query, hits)
+        query = part_query(part.query, analysis.question)
+        # a report's own question ("Is T.J. Hockenson playing Week 10?") states nothing
+        ranked = [r for r in rank_sentences(checker, query, hits) if not _asks(hits[r[1]], r)]
         if not ranked:
             return "", []
         _, j, start, end = ranked[0]
@@ -64,3 +68,8 @@ def with_quotes(
         when = f" ({hit.published[:10]})" if hit.published else ""
         quotes.append(f"{who}{when}: “{sentence}” [{len(cited)}]")
     return " ".join(quotes), cited
+
+
+def _asks(hit: Hit, ranked: tuple[float, int, int, int]) -> bool:
+    """Whether the ranked sentence of `hit` is a question."""
+    return hit.text[ranked[2] : ranked[3]].rstrip(" \"'”’)").endswith("?")

@@ -149,11 +149,11 @@ def _orders_reports(clause: str) -> bool:
     """Whether "before"/"after" in `clause` orders two reports ("did A report X before B
     reported Y?", "published after") rather than events inside one ("returned to the game
     after a head injury"): a word of reporting stands just before it or soon after it."""
-    return any(
-        _REPORTING.search(m.group(1).split()[-1] if m.group(1).split() else "")
-        or _REPORTING.search(m.group(2))
-        for m in _ORDER.finditer(clause)
-    )
+    for m in _ORDER.finditer(clause):
+        before = m.group(1).split()
+        if _REPORTING.search(before[-1] if before else "") or _REPORTING.search(m.group(2)):
+            return True
+    return False
 
 
 def _comparable(options: tuple[str, str]) -> bool:

@@ -174,3 +174,42 @@ def test_an_unbacked_verdict_on_one_report_is_still_no_answer(
         "Did the folding phone sell out on its first day?"
     )
     assert answer.abstained, answer
+
+
+def test_a_reports_own_question_is_never_the_quote(
+    tmp_path_factory: pytest.TempPathFactory, llm_server: FakeLLM
+) -> None:
+    # the question sentence matches the clause best, but states nothing: the quote is
+    # the sentence that does
+    store = jsonl_store(
+        tmp_path_factory,
+        "asking",
+        [
+            {
+                "id": "guardian-judge",
+                "title": "Yankees plan the outfield",
+                "source": "The Guardian",
+                "published": "2023-11-02T10:00:00+00:00",
+                "text": "Will the Yankees keep Aaron Judge in centre field next season? "
+                "The manager said Judge will move to right field to protect his knees.",
+            },
+            {
+                "id": "espn-dodgers",
+                "title": "Dodgers sign a pitcher",
+                "source": "ESPN",
+                "published": "2023-12-10T10:00:00+00:00",
+                "text": "The Dodgers signed the Japanese pitcher to a record contract "
+                "worth 700 million dollars over ten years.",
+            },
+        ],
+    )
+    llm_server.script("No, the two reports are about different seasons.")
+    answer = openai_assistant(store, llm_server).ask(
+        "Does The Guardian say the Yankees will keep Aaron Judge in centre field next "
+        "season, while ESPN says the Dodgers signed the pitcher to a record contract?"
+    )
+    assert answer.text.startswith("No. "), answer.text
+    assert "“The manager said Judge will move to right field to protect his knees.” [" in (
+        answer.text
+    )
+    assert "centre field next season?" not in answer.text
