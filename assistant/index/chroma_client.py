@@ -137,14 +137,18 @@ def disk_full(exc: BaseException, data_dir: Path | None) -> str | None:
     return _full(data_dir, _free(data_dir) if data_dir is not None else -1)
 
 
-def room_error(data_dir: Path, chunks: int = 0) -> StoreError | None:
+class NoRoomError(StoreError):
+    """A write refused for want of free space, before Chroma saw any of it."""
+
+
+def room_error(data_dir: Path, chunks: int = 0) -> NoRoomError | None:
     """A "the disk is full" error when the free space at `data_dir` cannot hold a write of
     `chunks` chunks (with `ROOM_MARGIN` to spare), else None."""
     need = ROOM_MARGIN + ROOM_PER_CHUNK * chunks
     free = _free(data_dir)
     if free < 0 or free >= need:
         return None
-    return StoreError(_full(data_dir, free, need))
+    return NoRoomError(_full(data_dir, free, need))
 
 
 def _full(data_dir: Path | None, free: int, need: int = 0) -> str:

@@ -29,7 +29,7 @@ from ..config import private_dir, private_tree
 from ..errors import IngestLockedError, NoIndexError, StoreError
 from ..models.embeddings import FloatArray
 from ..types import Article, Chunk, IndexCheck
-from .chroma_client import disk_full, read_only_error, room_error
+from .chroma_client import NoRoomError, disk_full, read_only_error, room_error
 from .keyword import KeywordIndex, KeywordIndexError
 from .reads import StoreReads
 from .records import (
@@ -182,9 +182,14 @@ class Store(StoreReads):
                 raise
             finally:
                 lease, self._lease = self._lease, None
-                # after a full disk, Chroma is not written again: a write that met it can
-                # hang the next one, and the lease of a process that has exited is free
-                if failed is None or disk_full(failed, self.data_dir) is None:
+                # after Chroma met a full disk it is not written again: that write can hang
+                # the next one, and the lease of a process that has exited is free; a write
+                # refused before Chroma saw it gives the lease back (this process may retry)
+                if (
+                    failed is None
+                    or isinstance(failed, NoRoomError)
+                    or disk_full(failed, self.data_dir) is None
+                ):
                     try:
                         self.state.release(lease)
                     except StoreError:

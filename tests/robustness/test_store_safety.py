@@ -21,6 +21,8 @@ import pytest
 from conftest import SEEDS, make_assistant, write
 from running import EXE, cli_env, run_assistant
 
+from assistant.errors import StoreError
+
 NO_DAC = [
     "setpriv",
     "--bounding-set=-dac_override,-dac_read_search",
@@ -146,3 +148,26 @@ def test_a_full_disk_met_inside_chroma_says_so_and_does_not_hang(tmp_path: Path)
     lines = _fill_the_disk(tmp_path, exe)
     _said_so_and_lost_nothing(lines)
     assert "this needs about" not in lines[1], lines
+
+
+def test_a_program_that_frees_space_can_ingest_again_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused write touched nothing in Chroma, so the ingest gives its lease back: the
+    same Assistant (a long-running program: the TUI, `assistant serve`) ingests again as
+    soon as there is room, without "another ingest is running"."""
+    import assistant.index.chroma_client as disk
+
+    bot = make_assistant(tmp_path / "data")
+    bot.ingest(SEEDS)
+    more = write(
+        tmp_path / "more.jsonl",
+        json.dumps({"id": "m1", "title": "Berths", "text": "The harbour council met. " * 30}),
+    )
+    monkeypatch.setattr(disk, "ROOM_PER_CHUNK", 1 << 50)  # no disk holds a chunk
+    with pytest.raises(StoreError, match="^the disk is full "):
+        bot.ingest(more)
+    monkeypatch.undo()
+    report = bot.ingest(more)
+    assert report.added == 1, report
+    assert len(bot.articles()) == 2
