@@ -55,7 +55,11 @@ def with_quotes(
         hits = [h for h, p in zip(evidence.hits, evidence.parts, strict=True) if p == index]
         query = part_query(part.query, analysis.question)
         # a report's own question ("Is T.J. Hockenson playing Week 10?") states nothing
-        ranked = [r for r in rank_sentences(checker, query, hits) if not _asks(hits[r[1]], r)]
+        ranked = [
+            r
+            for r in rank_sentences(checker, query, hits)
+            if not _asks(hits[r[1]].text[r[2] : r[3]])
+        ]
         if not ranked:
             return "", []
         _, j, start, end = ranked[0]
@@ -70,6 +74,6 @@ def with_quotes(
     return " ".join(quotes), cited
 
 
-def _asks(hit: Hit, ranked: tuple[float, int, int, int]) -> bool:
-    """Whether the ranked sentence of `hit` is a question."""
-    return hit.text[ranked[2] : ranked[3]].rstrip(" \"'”’)").endswith("?")
+def _asks(sentence: str) -> bool:
+    """Whether `sentence` is a question (closing quotes and brackets aside)."""
+    return sentence.rstrip(" \"'”’)").endswith("?")
