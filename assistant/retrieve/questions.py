@@ -51,6 +51,7 @@ _ORDER = re.compile(
     r"((?:\W+\S+){0,8})",
     re.I,
 )
+_THAT_DATE = re.compile(r"(?:that|this|the same) (?:date|day|time)\b|then\b", re.I)
 _REPORTING = re.compile(
     r"\b(?:report\w*|articles?|stor(?:y|ies)|publish\w*|wr[io]te|written|cover\w*|piece|"
     r"posted|mention\w*|announc\w*)\b",
@@ -148,12 +149,24 @@ def kind_of(question: str) -> tuple[str, tuple[str, ...]]:
 def _orders_reports(clause: str) -> bool:
     """Whether "before"/"after" in `clause` orders two reports ("did A report X before B
     reported Y?", "published after") rather than events inside one ("returned to the game
-    after a head injury"): a word of reporting stands just before it or soon after it."""
+    after a head injury"): a word of reporting stands just before it or soon after it.
+    "before December 5, 2023" or "after that date" bounds a date, it orders nothing."""
     for m in _ORDER.finditer(clause):
+        if _bounds_a_date(m.group(2)):
+            continue
         before = m.group(1).split()
         if _REPORTING.search(before[-1] if before else "") or _REPORTING.search(m.group(2)):
             return True
     return False
+
+
+def _bounds_a_date(following: str) -> bool:
+    """Whether the words after "before"/"after" are a date ("December 5", "2023-10-02",
+    "that date", "then") rather than a report or an event."""
+    text = following.lstrip(" ,")
+    if _THAT_DATE.match(text):
+        return True
+    return any(m.start == 0 for m in date_mentions(text, 2000))
 
 
 def _comparable(options: tuple[str, str]) -> bool:

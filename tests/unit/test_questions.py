@@ -96,6 +96,8 @@ def test_dates_and_periods_become_day_ranges() -> None:
         ("Did the Sporting News report on the match before The Roar reported on it?", "order"),
         ("Did Engadget publish its review after The Verge's story ran?", "order"),
         ("Did the Herald say the striker returned after a head injury, as the Age did?", "yes/no"),
+        ("Did both say his odds before December 5, 2023 held in their reporting?", "yes/no"),
+        ("Was the story the Verge published after that date consistent with it?", "yes/no"),
         ("Is the portrayal of the deal consistent or inconsistent?", "choice"),
         ("Did the same source report a win or a loss for Dallas?", "choice"),
         ("How many more texts were sent in 2004 than in 2003?", "difference"),
