@@ -114,6 +114,7 @@ class Assistant(Following):
             embedding_model=s.embedding.model,
             lease_seconds=s.store.lease_seconds,
             timeout=s.store.timeout,
+            memory_vectors=s.store.memory_vectors,
             check=check,
             create=create,
             notify=self._notice,
@@ -266,9 +267,14 @@ class Assistant(Following):
 
     def warm_up(self) -> None:
         """Load the embedding and answering models now and, for the local model, read the
-        system prompt into its cache, so the first question starts answering ~2 s sooner.
-        Nothing is sent to an OpenAI-compatible server. The TUI calls this in a worker
-        while you type; a program can call it at start-up."""
+        system prompt into its cache, so the first question starts answering ~2 s sooner;
+        read the passages' vectors into memory too (`store.memory_vectors`). Nothing is
+        sent to an OpenAI-compatible server. The TUI calls this in a worker while you type;
+        a program can call it at start-up."""
+        try:
+            self.store.load_vectors()
+        except NoIndexError:
+            pass  # nothing indexed yet: nothing to read
         self.answerer().warm_up()
 
     def answerer(self) -> Answerer:

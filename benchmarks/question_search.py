@@ -48,12 +48,14 @@ def main() -> None:
     bot.search("warm up", 10)
     analyse, simple, parts, plain = [], [], [], []
     for q in questions:
+        bot.retriever.forget_queries()  # each search embeds its queries, as a new one does
         t0 = time.perf_counter()
         analysis = bot.analyse(q)
         analyse.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         bot.search(q, 10)
         (parts if analysis.multi else simple).append((time.perf_counter() - t0) * 1000)
+        bot.retriever.forget_queries()
         t0 = time.perf_counter()
         bot.retriever.search(q, 10, Filters())
         plain.append((time.perf_counter() - t0) * 1000)

@@ -9,7 +9,6 @@ first catches up with other processes' writes (`refresh`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..models.embeddings import FloatArray
@@ -17,6 +16,7 @@ from ..types import Article, ArticleInfo, Filters, Hit
 from .keyword import KeywordIndex
 from .records import article_from_record, hit_from_record, info_from_record, where
 from .sync import pages
+from .vectors import VectorCopy
 
 
 class StoreReads:
@@ -25,6 +25,8 @@ class StoreReads:
     chunks: Any
     articles_col: Any
     keyword_index: KeywordIndex
+    vectors: VectorCopy
+    _seen: int | None
 
     if TYPE_CHECKING:
 
@@ -92,33 +94,30 @@ class StoreReads:
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
-    def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        """The `k` best passages for `query` by BM25 (score = BM25), best first."""
+    def keyword_ids(
+        self, query: str, k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """The ids of the `k` best passages for `query` by BM25, with their scores, best
+        first (`get_chunks` reads them)."""
         self.refresh()
-        scored = self.keyword_index.search(query, k, filters)
-        found = self.get_chunks([cid for cid, _ in scored])
-        return [replace(found[cid], score=score) for cid, score in scored if cid in found]
+        return self.keyword_index.search(query, k, filters)
 
-    def query_vectors(
+    def nearest(
         self, vector: FloatArray, k: int, filters: Filters | None = None
-    ) -> list[Hit]:
-        """The `k` nearest passages (score = cosine similarity), best first."""
+    ) -> list[tuple[str, float]]:
+        """The ids of the `k` passages nearest `vector`, with their cosine similarities,
+        best first: from the in-process copy of the vectors (`vectors.py`), else from
+        Chroma's own query."""
         self.refresh()
+        nearest = self.vectors.nearest(self._seen, vector, k, filters)
+        if nearest is not None:
+            return nearest
         if self.chunks.count() == 0:
             return []
         result = self.chunks.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where(filters),
-            include=["metadatas", "documents", "distances"],
+            query_embeddings=[vector], n_results=k, where=where(filters), include=["distances"]
         )
         return [
-            hit_from_record(cid, doc, meta, 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
+            (cid, 1.0 - float(dist))
+            for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
         ]

@@ -39,6 +39,7 @@ from .records import (
 from .state import Lease, Pending, Snapshot, StoreState
 from .stories import StoryIndex
 from .sync import KeywordSync, keyword_doc
+from .vectors import LIMIT, VectorCopy
 
 FRESH_FOR = 0.05
 """Seconds a check of the store generation holds (readers see others' writes within it)."""
@@ -86,6 +87,7 @@ class Store(StoreReads):
         notify: Callable[[str], None] | None = None,
         timeout: float = 30.0,
         create: bool = True,
+        memory_vectors: int = LIMIT,
     ) -> None:
         """Open the index; without `create`, one that does not exist is a `NoIndexError`
         and nothing is written (a read command on a mistyped data dir creates nothing)."""
@@ -144,6 +146,7 @@ class Store(StoreReads):
             if not self.read_only:
                 shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         self._lease: Lease | None = None
+        self.vectors = VectorCopy(self.chunks, self.articles_col, self.state, memory_vectors)
         self._seen: int | None = None
         self._checked = -FRESH_FOR
         """The store generation this process's vector and keyword views reflect."""
@@ -350,6 +353,16 @@ class Store(StoreReads):
                 pass  # a read-only store: vector search sees what was there at open
         if self.sync.catch_up(snapshot):
             self._seen = snapshot.generation
+
+    def load_vectors(self) -> None:
+        """Read the in-memory copy of the passages' vectors now (`vectors.py`)."""
+        self.vectors.prepare(self.generation())
+
+    def generation(self) -> int | None:
+        """The store generation this process now reflects (None: a store with no record
+        of one yet, such as an empty one)."""
+        self.refresh()
+        return self._seen
 
     def inspect(self) -> IndexCheck:
         """The vector store and the keyword index compared, passage by passage."""

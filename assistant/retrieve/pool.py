@@ -76,12 +76,12 @@ def find(retriever: Retriever, analysis: Analysis, k: int, base: Filters | None 
     rankings = []
     for part in analysis.parts:
         queries = [part.query, analysis.question]
-        found = retriever.ranked(queries, k, part_filters(part, base))
+        found = retriever.best(queries, k, part_filters(part, base))
         if not found and (part.since is not None or part.until is not None):
             # a date that matches nothing was probably the event's, not the report's
             undated = replace(part, since=None, until=None)
-            found = retriever.ranked(queries, k, part_filters(undated, base))
-        rankings.append(tuple(diversify(found, k, retriever.max_per_article)))
+            found = retriever.best(queries, k, part_filters(undated, base))
+        rankings.append(tuple(found))
     return Found(analysis, tuple(rankings), tuple(deal(rankings, k, retriever.max_per_article)))
 
 

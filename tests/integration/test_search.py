@@ -1,4 +1,5 @@
-"""Tests for search: source and date filters, diversity, k, in every retrieval mode."""
+"""Tests for search: source and date filters, diversity, k, in every retrieval mode, with the
+passages' vectors copied in memory and with Chroma answering the vector queries itself."""
 
 from __future__ import annotations
 
@@ -97,9 +98,16 @@ FILTER_CASES = [
 ]
 
 
+VECTOR_PATHS: dict[str, dict[str, object]] = {
+    "memory": {},
+    "chroma": {"store__memory_vectors": 0},
+}
+
+
+@pytest.mark.parametrize("path", VECTOR_PATHS)
 @pytest.mark.parametrize("mode", MODES)
-def test_filters(store_dir: Path, mode: str) -> None:
-    bot = searcher(store_dir, mode)
+def test_filters(store_dir: Path, mode: str, path: str) -> None:
+    bot = searcher(store_dir, mode, **VECTOR_PATHS[path])
     unfiltered = {h.article_id for h in bot.search(QUERY, k=50)}
     assert unfiltered == ALL, mode
     for filters, expected in FILTER_CASES:
@@ -194,3 +202,72 @@ def test_empty_store_returns_nothing(mode: str) -> None:
     assert bot.search("harbour council") == []
     assert bot.counts() == (0, 0)
     assert bot.articles() == []
+
+
+# -- the vectors copied in memory -----------------------------------------------------------
+def test_the_copy_in_memory_ranks_as_chroma_does_without_asking_it(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = searcher(store_dir, "vector")
+    chroma = searcher(store_dir, "vector", store__memory_vectors=0)
+    memory.search(QUERY)  # opened, and the copy made
+
+    def no_query(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Chroma was asked although the vectors are in memory")
+
+    monkeypatch.setattr(memory.store.chunks, "query", no_query)
+    for filters in [{}, *(f for f, _ in FILTER_CASES)]:
+        for query in (QUERY, "lighthouse repairs", "dredging contractor costs"):
+            mine = memory.search(query, k=8, **filters)  # type: ignore[arg-type]
+            theirs = chroma.search(query, k=8, **filters)  # type: ignore[arg-type]
+            assert [h.chunk_id for h in mine] == [h.chunk_id for h in theirs], (query, filters)
+            for a, b in zip(mine, theirs, strict=True):
+                assert a.score == pytest.approx(b.score, abs=1e-4)
+                assert (a.text, a.source, a.published) == (b.text, b.source, b.published)
+
+
+def test_the_copy_in_memory_follows_this_process_s_writes(tmp_path: Path) -> None:
+    """The copy is brought up to date by what each write changed (passages added, rewritten
+    and removed), and then ranks as a fresh reading of the store does."""
+    feed = tmp_path / "in" / "feed.jsonl"
+    feed.parent.mkdir()
+    feed.write_text(json.dumps(RECORDS[0]) + "\n", encoding="utf-8")
+    data = tmp_path / "data"
+    bot = build_store(data, feed, retrieval__mode="vector")
+    assert {h.article_id for h in bot.search(QUERY, k=10)} == {"a1"}
+    feed.write_text("\n".join(json.dumps(r) for r in [*RECORDS, LONG]) + "\n", encoding="utf-8")
+    bot.ingest(feed)
+    assert {h.article_id for h in bot.search(QUERY, k=10, source="Beta Post")} == {
+        "b1",
+        "b2",
+        "b3",
+    }
+    changed = {**RECORDS[3], "text": "The ferry timetable changed again, the harbour said."}
+    feed.write_text("\n".join(json.dumps(r) for r in [changed, RECORDS[4], LONG]) + "\n")
+    bot.ingest(feed, prune=True)
+    fresh = make_assistant(data, retrieval__mode="vector", store__memory_vectors=0)
+    for filters in [{}, {"source": "Beta Post"}, {"since": "2024-01-11"}]:
+        for query in (QUERY, "ferry timetable", "dredging budget"):
+            mine = bot.search(query, k=6, **filters)  # type: ignore[arg-type]
+            theirs = fresh.search(query, k=6, **filters)  # type: ignore[arg-type]
+            assert [h.chunk_id for h in mine] == [h.chunk_id for h in theirs], (query, filters)
+    assert {h.article_id for h in bot.search(QUERY, k=10)} == {"b1", "b2", "long"}
+
+
+def test_a_store_bigger_than_the_memory_limit_is_searched_in_chroma(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = searcher(store_dir, "vector", store__memory_vectors=3)
+    assert small.counts()[1] > 3
+    chunks = small.store.chunks
+    asked: list[object] = []
+    query = chunks.query
+
+    def counted(*args: object, **kwargs: object) -> object:
+        asked.append(kwargs.get("where"))
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "query", counted)
+    hits = small.search(QUERY, k=50, source="Alpha Times")
+    assert {h.article_id for h in hits} == {"a1", "a2", "a3"}
+    assert asked == [{"source": "Alpha Times"}]
