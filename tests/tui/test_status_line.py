@@ -50,7 +50,7 @@ async def test_a_broken_index_says_so_in_the_status_line(index: Path) -> None:  
         shown = str(status.render())
         assert "index not open: cannot open the vector store" in shown
         assert "opening the index" not in shown
-        assert any("cannot open the vector store" in m for m in notifications(app))
+        await until(pilot, lambda: any("cannot open the vector" in m for m in notifications(app)))
         assert app.is_running
 
 
@@ -59,7 +59,8 @@ async def test_a_missing_index_is_an_empty_library(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.chat.status.articles == 0)
         assert "0 articles indexed" in str(app.chat.status.render())
-        assert any("ctrl+l" in m for m in notifications(app))
+        # a notification is a message of its own, handled after the one that sent it
+        await until(pilot, lambda: any("ctrl+l" in m for m in notifications(app)), 10.0)
     assert not (tmp_path / "none-yet" / "chroma").exists()
 
 
