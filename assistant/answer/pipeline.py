@@ -9,14 +9,11 @@ otherwise the model is shown the evidence (`evidence`: the best sentences, part 
 with an instruction for the kind of question (answer yes or no first, pick one of the two
 options…), and its text streams through a `Renumberer` so the reader sees final citation
 numbers as they arrive. Every answer, streamed or composed, whole or cut short, is then
-checked sentence by sentence against the passages it cites (`check.verify`); a yes or no
-on several reports whose reasons the check cannot back is kept, shown with each report's own
-sentence (`verdicts`).
+checked against the passages it cites and becomes the `Answer` (`result`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 
@@ -29,17 +26,17 @@ from ..retrieve.outlets import unknown_outlets
 from ..retrieve.pool import Found, find
 from ..retrieve.search import Retriever
 from ..text import valid_text
-from ..types import Answer, Citation, Filters, Hit
-from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo, without_source_list
+from ..types import Citation, Filters, Hit
+from .check.replies import ABSTAIN_TEXT
 from .check.support import SupportChecker
 from .check.verify import verify
 from .evidence import Evidence, gather
 from .extractive import extract, extract_parts
-from .markers import Renumberer, strip_markers, tidy
+from .markers import Renumberer
 from .prompts import Prompts, fill, format_sources, task_for
-from .reasoning import difference, order_in_time
+from .reasoning import order_in_time
+from .result import Clock, Result
 from .stream import AnswerSteps, AnswerStream, Step
-from .verdicts import opening_verdict, with_quotes
 
 
 class Answerer:
@@ -136,14 +133,14 @@ class Answerer:
         question = valid_text(question)  # where every question enters (repairs surrogates)
         query = valid_text(query or question)
         asked = valid_text(prompt_question) if prompt_question else question
-        clock = _Clock()
+        clock = Clock()
         analysis = self.retriever.analyse(query)
         if analysis.multi:
             for part in analysis.parts:
                 yield Step(f"searching {part.label}")
         found = find(self.retriever, analysis, self.settings.answer.k, filters)
         clock.mark("retrieve")
-        result = _Result(self, question, query, found, clock)
+        result = Result(self, question, query, found, clock)
         missing = unknown_outlets(query, self.retriever.outlets)
         if missing:
             text = _not_indexed(missing)
@@ -223,7 +220,7 @@ def _not_indexed(names: Sequence[str]) -> str:
 
 
 def _relay(
-    chunks: Iterator[str], sources: int, handle: AnswerStream, clock: _Clock
+    chunks: Iterator[str], sources: int, handle: AnswerStream, clock: Clock
 ) -> Generator[str, None, tuple[str, str | None]]:
     """Pass the model's text on with final citation numbers; (what it said, why it stopped
     early or None)."""
@@ -250,85 +247,3 @@ def _relay(
     if tail:
         yield tail
     return raw, error
-
-
-class _Clock:
-    """Milliseconds since the answer started, and the marks taken on the way."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.timings: dict[str, float] = {}
-
-    def ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
-
-    def mark(self, name: str) -> None:
-        self.timings.setdefault(name, self.ms())
-
-
-class _Result:
-    """Turns what the steps produced into the final `Answer`."""
-
-    def __init__(
-        self, answerer: Answerer, question: str, query: str, found: Found, clock: _Clock
-    ) -> None:
-        self.answerer = answerer
-        self.question, self.query, self.found, self.clock = question, query, found, clock
-        self.evidence: Evidence | None = None
-
-    def abstain(self, text: str, error: str | None = None) -> Answer:
-        return self._answer(text, True, (), 0, error)
-
-    def finish(self, raw: str, hits: list[Hit], error: str | None, *, quoted: bool) -> Answer:
-        """Check `raw` against `hits`; a reply with nothing backed is an abstention, whole
-        or partial alike."""
-        a = self.answerer
-        raw = without_echo(raw, fill(a.prompts.system, today=date.today().isoformat()))
-        raw = without_source_list(raw)
-        if is_abstention(strip_markers(raw)) or not raw.strip():
-            return self._answer(strip_markers(raw), True, (), 0, error)
-        text, cites, dropped = a.verify(raw, hits, self.question, quoted=quoted)
-        if not any(c.supported for c in cites):
-            verdict = opening_verdict(raw, self.found.analysis)
-            if verdict and self.evidence is not None:
-                # a verdict on several reports, shown with what each of them says
-                quotes, cited = with_quotes(self.found.analysis, self.evidence, a.checker)
-                if quotes:
-                    text, cites, _ = a.verify(quotes, cited, self.question, quoted=True)
-                    if any(c.supported for c in cites):
-                        return self._answer(f"{verdict}. {text}", False, cites, dropped, error)
-            # nothing the model said is backed by the passages: a guess, not an answer
-            return self._answer(ABSTAIN_TEXT, True, (), dropped, error)
-        if self.found.analysis.kind == "difference":
-            worked = difference(self.question, text)
-            if worked:
-                text = f"{text} {worked}"
-        return self._answer(text, False, cites, dropped, error)
-
-    def _answer(
-        self,
-        text: str,
-        abstained: bool,
-        citations: tuple[Citation, ...],
-        dropped: int,
-        error: str | None,
-    ) -> Answer:
-        self.clock.mark("first_token")
-        self.clock.timings["total"] = self.clock.ms()
-        shown = self.evidence.shown if self.evidence is not None else ()
-        return Answer(
-            question=self.question,
-            text=tidy(text) if text else ABSTAIN_TEXT,
-            citations=citations,
-            abstained=abstained,
-            provider=self.answerer.provider,
-            model=self.answerer.model,
-            timings=self.clock.timings,
-            query=self.query,
-            partial=error is not None,
-            dropped_markers=dropped,
-            error=error,
-            kind=self.found.analysis.kind,
-            steps=self.found.steps(),
-            evidence=tuple(shown),
-        )

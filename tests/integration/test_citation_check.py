@@ -189,6 +189,27 @@ def test_only_unsupported_claims_abstain(bot: Assistant, llm_server: FakeLLM) ->
     assert answer.text == ABSTAIN_TEXT
 
 
+def test_a_misread_figure_is_answered_by_the_sentence_it_came_from(
+    bot: Assistant, llm_server: FakeLLM
+) -> None:
+    """The model copies the answering sentence with another figure: the answer is the
+    sentence as the article writes it, cited and supported; the model's figure is gone."""
+
+    def reply(request: Request) -> str:
+        return (
+            "The US is pushing for China to make major purchases of American goods, including "
+            f"a potential deal for 300 Boeing commercial jets [{fact_source(request)}]."
+        )
+
+    llm_server.respond(reply)
+    answer = bot.ask(QUESTION)
+    assert not answer.abstained
+    assert SEED_FACT in answer.text and "300" not in answer.text
+    [cite] = answer.citations
+    assert cite.supported and SEED_FACT in cite.quote
+    assert_consistent(answer)
+
+
 def test_citations_are_numbered_by_first_appearance(
     five_dir: Path,
     llm_server: FakeLLM,

@@ -116,15 +116,17 @@ def test_a_detail_the_article_never_states_is_not_supported(
 def test_a_percentage_the_passage_gives_as_another_figure_is_not_supported(
     store_dir: Path, llm_server: FakeLLM
 ) -> None:
-    # the passage holds the number 8 ("8 million bloggers"), but not 8%
+    # the passage holds the number 8 ("8 million bloggers"), but not 8%: the model's claim
+    # is not shown; the sentence it misread is, as the article writes it
     answer = reply(
         store_dir,
         llm_server,
         "What share of visitors to the bloggers' campaign website were based in Iran?",
         "8% of users were based in Iran, the campaign's director said [1].",
     )
-    assert not supported(answer), answer
-    assert answer.abstained
+    assert "8%" not in answer.text and "About 12% of users were based in Iran" in answer.text
+    assert answer.citations and all(c.supported for c in answer.citations)
+    assert all("12%" in c.quote for c in answer.citations), answer
 
 
 def test_a_claim_joining_two_reports_cites_both_as_supported(
@@ -145,14 +147,18 @@ def test_a_claim_joining_two_reports_cites_both_as_supported(
 def test_a_reply_that_only_negates_the_question_is_not_supported(
     store_dir: Path, llm_server: FakeLLM
 ) -> None:
-    # every word of the reply is in the passage ("no" too), which says the opposite
+    # every word of the reply is in the passage ("no" too), which says the opposite: the
+    # negation is not shown; the sentence it misread is, as the article writes it
     answer = reply(
         store_dir,
         llm_server,
         "Did Monica Seles beat Virginie Razzano in the second round?",
         "No, Monica Seles did not beat Virginie Razzano in the second round [1].",
     )
-    assert not supported(answer), answer
+    assert "not" not in answer.text.split() and "No" not in answer.text.split(), answer
+    assert supported(answer) == [
+        "Monica Seles beat France's Virginie Razzano 6-3 6-4 in the second round on Wednesday."
+    ]
 
 
 def test_a_long_claim_naming_what_its_passage_does_not_is_not_supported(

@@ -39,7 +39,7 @@ TERSE_TOPIC = 0.3
 """Support of question + terse answer above which a passage counts as on the question's topic."""
 
 
-def _reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
+def reads_a_title(words: set[str], titles: set[frozenset[str]]) -> bool:
     """Whether a claim's words are (nearly: "Andrea Levy tipped for Whitbread prize") the
     words of a passage's title: a small model reading back the head of a source."""
     return any(len(words & t) >= 0.75 * len(words | t) for t in titles if words)
@@ -194,7 +194,7 @@ def verify(
         said.add(key)
         # "This is stated in passage 1." says nothing; nor does a passage's title read
         # back ("Andrea Levy tipped for Whitbread prize.")
-        if is_meta(claim.text) or _reads_a_title(content_words(claim.text), titles):
+        if is_meta(claim.text) or reads_a_title(content_words(claim.text), titles):
             rebuilt.append(valid[cursor : claim.start])
             cursor = claim.end
             continue
