@@ -149,17 +149,20 @@ class Retriever:
         fused by reciprocal rank), at most `max_per_article` per article while others
         match. Only those `k` passages are read from the store."""
         ranked = self.ranked_ids(queries, k, filters)
-        hits: list[Hit] = []
-        while ranked and len(hits) < k:
-            chosen = diversify(ranked, k - len(hits), self.max_per_article)
-            read = self.store.get_chunks([s.chunk_id for s in chosen])
-            hits += [replace(read[s.chunk_id], score=s.score) for s in chosen if s.chunk_id in read]
-            taken = {s.chunk_id for s in chosen}
-            ranked = [s for s in ranked if s.chunk_id not in taken]  # ids the store lost
-            if len(read) == len(chosen):
+        read: dict[str, Hit] = {}
+        while True:
+            chosen = diversify(ranked, k, self.max_per_article)
+            unread = [s.chunk_id for s in chosen if s.chunk_id not in read]
+            if not unread:
                 break
-        order = {h.chunk_id: i for i, h in enumerate(hits)}
-        return sorted(hits, key=lambda h: (-h.score, order[h.chunk_id]))[:k]
+            read |= self.store.get_chunks(unread)
+            lost = set(unread) - set(read)
+            if not lost:
+                break
+            # ids the store lost since it ranked them: choose again among the others, so
+            # the places and the limit per article are kept
+            ranked = [s for s in ranked if s.chunk_id not in lost]
+        return [replace(read[s.chunk_id], score=s.score) for s in chosen]
 
     def ranked_ids(
         self, queries: Sequence[str], k: int, filters: Filters | None = None

@@ -161,6 +161,29 @@ def test_at_most_max_per_article(store_dir: Path, mode: str) -> None:
     assert counts["long"] > 2, (mode, counts)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_passages_the_store_lost_after_ranking_leave_k_and_the_limit(
+    store_dir: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A passage ranked but gone when it is read (a damaged or rewritten store): its place
+    goes to the next best, and no article gets more than `max_per_article` for it."""
+    bot = searcher(store_dir, mode)
+    query, k = "harbour council dredging budget", 4
+    before = bot.search(query, k=k)
+    gone = {h.chunk_id for h in before if h.article_id != "long"}
+    assert gone and Counter(h.article_id for h in before)["long"] == 2
+    read = bot.store.get_chunks
+
+    def losing(chunk_ids: list[str]) -> dict[str, object]:
+        return {c: h for c, h in read(chunk_ids).items() if c not in gone}
+
+    monkeypatch.setattr(bot.store, "get_chunks", losing)
+    hits = bot.search(query, k=k)
+    assert len(hits) == k and not {h.chunk_id for h in hits} & gone
+    assert max(Counter(h.article_id for h in hits).values()) <= 2, hits
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 def test_few_matching_articles_fill_k_with_more_passages(store_dir: Path) -> None:
     """Only the long article mentions dredging: its passages fill the k places."""
     hits = searcher(store_dir, "bm25").search("dredging contractor", k=5)
