@@ -173,3 +173,18 @@ def test_a_long_claim_naming_what_its_passage_does_not_is_not_supported(
         "from 7% the previous month [1].",
     )
     assert not supported(answer), answer
+
+
+def test_a_sentence_about_another_year_is_not_requoted_as_the_answer(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    # the reply copies the Halifax sentence with the question's year in place of 2005: the
+    # sentence it misread answers for 2005, not for the year asked about
+    answer = reply(
+        store_dir,
+        llm_server,
+        "By how much did the Halifax predict house prices would fall in 2006?",
+        "Martin Ellis said there was no need to revise the bank's prediction that prices "
+        "would fall by 2% in 2006 [1].",
+    )
+    assert answer.abstained and answer.citations == (), answer
