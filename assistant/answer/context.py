@@ -25,6 +25,8 @@ ASKED = 0.08
 for "how many", a name for "who" (on top of NOVELTY, which any new name or figure earns)."""
 PRESELECT = 12
 """Candidate sentences embedded per ranking (at least; three per passage)."""
+GAP = "…"
+"""Joins the sentences shown of one passage where sentences between them are left out."""
 _NAMES = re.compile(r"\$?\d[\d.,]*%?|\b[A-Z][a-z]{2,}")
 
 
@@ -37,7 +39,7 @@ def focus(
 ) -> list[tuple[int, str]]:
     """The passages to show the model, as (hit index, text): each cut to its best
     sentences for `question` (at most `sentences` per passage, and `budget` words in
-    all when it is set), in their order, gaps shown as "…". A short prompt is what
+    all when it is set), in their order, gaps shown as `GAP`. A short prompt is what
     makes a local model answer fast, and keeps a small model on the facts that matter;
     a passage with no sentence in the budget is left out. The whole passage is still
     what a citation is checked against."""
@@ -75,7 +77,7 @@ def focus(
         for start, end in spans:
             index = all_spans.index((start, end))
             if previous >= 0 and index != previous + 1:
-                parts.append("…")
+                parts.append(GAP)
             parts.append(hit.text[start:end])
             previous = index
         kept.append((j, " ".join(parts)))

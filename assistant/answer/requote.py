@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from ..text import content_words, sentences
 from .check.support import passage_sentences
 from .check.verify import reads_a_title
+from .context import GAP
 from .markers import strip_markers
 
 SHARE = 0.7
@@ -33,10 +34,10 @@ def _words(text: str) -> set[str]:
 
 def shown_sentences(texts: Sequence[str]) -> list[tuple[int, str]]:
     """(passage index, sentence) of every sentence the model was shown, in order (a shown
-    text joins its sentences with "…" where it skips some)."""
+    text joins its sentences with `context.GAP` where it skips some)."""
     found: list[tuple[int, str]] = []
     for index, text in enumerate(texts):
-        for piece in text.split("…"):
+        for piece in text.split(GAP):
             found.extend((index, piece[s:e].strip()) for s, e in passage_sentences(piece))
     return found
 
