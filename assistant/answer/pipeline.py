@@ -4,7 +4,8 @@ stream, check.
 The question is analysed (`retrieve.questions`: outlets, dates, kind, parts) and each part
 searched with its own filters (`retrieve.pool`). A question naming an outlet the index does
 not hold is answered at once: its reports are not here. What code can decide exactly, code
-decides (`reasoning`: the order of two reports in time, the difference of two figures);
+decides (`reasoning`: the order of two reports in time; `sides`: the difference of two
+figures, each side's sentence found for it);
 otherwise the model is shown the evidence (`evidence`: the best sentences, part by part)
 with an instruction for the kind of question (answer yes or no first, pick one of the two
 options…), and its text streams through a `Renumberer` so the reader sees final citation
@@ -36,6 +37,7 @@ from .markers import Renumberer
 from .prompts import Prompts, fill, format_sources, task_for
 from .reasoning import order_in_time
 from .result import Clock, Result
+from .sides import work_out
 from .stream import AnswerSteps, AnswerStream, Step
 
 
@@ -156,6 +158,13 @@ class Answerer:
             yield Step("comparing the reports' dates")
             yield Renumberer(len(composed.hits)).rewrite(composed.text)
             return result.finish(composed.text, list(composed.hits), None, quoted=False)
+        if analysis.kind == "difference":
+            worked = work_out(self.checker, query, self.retriever.expand(hits, len(hits)))
+            answer = result.worked(worked) if worked is not None else None
+            if answer is not None:
+                yield Step("working out the difference")
+                yield answer.text
+                return answer
         if self.llm is None:
             if analysis.multi:
                 queries = [p.query for p in analysis.parts]

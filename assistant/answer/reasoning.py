@@ -137,10 +137,10 @@ def difference(question: str, answer: str) -> str | None:
         return f"That is {gap:g} {unit} apart."
     if a.percent:
         return f"That is a difference of {gap:.3g} percentage points."
-    return f"That is a difference of {a.currency}{_short(gap)}."
+    return f"That is a difference of {a.currency}{short(gap)}."
 
 
-def _short(value: float) -> str:
+def short(value: float) -> str:
     """£100m, 55m, 1.2bn, 7 (as news writes amounts)."""
     for size, suffix in _SHORT[:3]:
         if value >= size:

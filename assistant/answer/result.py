@@ -24,6 +24,7 @@ from .markers import strip_markers, tidy
 from .prompts import Prompts, fill
 from .reasoning import difference
 from .requote import misread
+from .sides import Worked
 from .verdicts import opening_verdict, with_quotes
 
 
@@ -95,6 +96,15 @@ class Result:
             if worked:
                 text = f"{text} {worked}"
         return self._answer(text, False, cites, dropped, error)
+
+    def worked(self, worked: Worked) -> Answer | None:
+        """A difference worked out in code (`sides`): its figure, then both sentences
+        quoted and checked word for word; None unless the check backs both."""
+        hits = list(worked.hits)
+        text, cites, dropped = self.answerer.verify(worked.quotes, hits, self.question, quoted=True)
+        if len(cites) < 2 or not all(c.supported for c in cites):
+            return None
+        return self._answer(f"{worked.lead} {text}", False, cites, dropped, None)
 
     def _requote(self, raw: str, error: str | None) -> Answer | None:
         """The answer as the shown sentence the model misread (`requote`), when there is
