@@ -179,8 +179,10 @@ COMPUTERS = [
     {
         "id": "c64",
         "title": "Commodore brand could return",
-        "text": "The Commodore 64, launched in 1982, was one of the first affordable home "
-        "computers. Millions of people learned to program on it.",
+        # two years in the launch sentence: code cannot tell which is the launch
+        # (`answer.sides`), so the model answers and the check reads its figures
+        "text": "The Commodore 64, launched in 1982 and sold until 1994, was one of the first "
+        "affordable home computers. Millions of people learned to program on it.",
     },
     {
         "id": "mac",
@@ -214,9 +216,10 @@ def test_a_computed_difference_is_checked_by_its_parts(
 
     llm_server.respond(lambda request: reply(request, 2))
     answer = bot(computers_dir, llm_server).ask(YEARS_QUESTION)
+    assert llm_server.answer_requests
     assert not answer.abstained and "2 years" in answer.text
     assert sorted(c.article_id for c in answer.citations) == ["c64", "mac"]
-    assert all(c.supported for c in answer.citations)
+    assert all(c.supported for c in answer.citations), (answer.text, answer.citations)
     # a figure that is no difference of the passages' figures is still a figure to find
     llm_server.respond(lambda request: reply(request, 5))
     wrong = bot(computers_dir, llm_server).ask(YEARS_QUESTION)
