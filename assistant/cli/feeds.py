@@ -121,7 +121,9 @@ def feeds_refresh(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def feeds_watch(ctx: click.Context, every: str | None) -> None:
     """Refresh the subscribed feeds until stopped (Ctrl-C or SIGTERM end it between
-    feeds). A feed that fails backs off; Cache-Control and Retry-After are honoured."""
+    feeds). A feed that fails backs off; Cache-Control and Retry-After are honoured. The
+    feeds are refreshed in a worker thread; the main thread only hears signals and sets
+    the stop, outside the signal handler."""
     import signal
     import threading
     from datetime import datetime
@@ -135,12 +137,12 @@ def feeds_watch(ctx: click.Context, every: str | None) -> None:
     bot = make_assistant(ctx)
     stop = threading.Event()
     out = err_console()
+    signals: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
-        out.print(f"stopping ({signal.Signals(signum).name})…")
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        # only a list append: a handler runs between any two bytecodes of the main thread,
+        # and one that took a lock (Event.set, a print) could wait on a lock held under it
+        signals.append(signum)
 
     def on_feed(done: FeedRefresh) -> None:
         when = datetime.now().strftime("%H:%M:%S")
@@ -152,11 +154,30 @@ def feeds_watch(ctx: click.Context, every: str | None) -> None:
             said = f"{r.added} new, {r.updated} updated, {r.unchanged} unchanged; next at {next_at}"
         out.print(clean(f"{when} {done.url}: {said}"), markup=False, soft_wrap=True)
 
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            bot.feeds_watch(stop, seconds, on_feed)
+        except BaseException as exc:  # handed to the main thread, raised there
+            failed.append(exc)
+
     every_s = seconds or bot.settings.feeds.watch_minutes * 60
     out.print(f"watching {len(bot.feeds_list())} feeds every {every_s:g} s (Ctrl-C stops)")
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=run, name="feeds-watch", daemon=True)
     try:
-        bot.feeds_watch(stop, seconds, on_feed)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+            if signals and not stop.is_set():
+                out.print(f"stopping ({signal.Signals(signals[0]).name})…")
+                stop.set()
     finally:
+        stop.set()
+        worker.join()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if failed:
+        raise failed[0]
     out.print("stopped")
