@@ -59,6 +59,8 @@ _REPORTING = re.compile(
 )
 _TOGETHER = re.compile(r"^(?:\s*(?:,|and|or|&|as well as|both)\s*|\s+)+$", re.I)
 _OPENING = re.compile(r"^\W+|\W+$")
+_BOUND = re.compile(r"\b(before|prior to|until|after|since)\s+(?:the\s+)?$", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:?]|\b(?:and|while|whereas|but|than|compared)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ def _parts(
     """One part per group of outlets (each with its clause and its dates), or one part for
     the whole question when it names only dates."""
     if not groups:
-        since, until = _span(dates)
+        since, until = _span(question, dates)
         return (Part(question, (), since, until, _label((), dates)),)
     bounds = [g[0].start for g in groups] + [len(question)]
     starts = [0, *bounds[1:-1]]
@@ -218,8 +220,8 @@ def _parts(
     shared = len(groups) == 1
     for i, group in enumerate(groups):
         clause = question if shared else question[starts[i] : bounds[i + 1]]
-        mine = [d for d in dates if _nearest(d, groups) == i]
-        since, until = _span(mine)
+        mine = [d for d in dates if _nearest(question, d, groups) == i]
+        since, until = _span(question, mine)
         sources = tuple(dict.fromkeys(s for m in group for s in m.sources))
         for m in group:  # the outlet's name says nothing about what it reported
             clause = clause.replace(m.text, " ")
@@ -233,8 +235,16 @@ def _parts(
     return tuple(parts)
 
 
-def _nearest(mention: DateMention, groups: list[list[Mention]]) -> int:
-    """The group whose outlets are written closest to a date (ties go to the earlier)."""
+def _nearest(question: str, mention: DateMention, groups: list[list[Mention]]) -> int:
+    """The group a date belongs to: the outlets written just before it in the same clause
+    ("the TechCrunch report published on October 7, and The Verge's…": October 7 is
+    TechCrunch's, though The Verge is written closer), else the group written closest to it
+    (ties go to the earlier)."""
+    before = [i for i, g in enumerate(groups) if g[-1].end <= mention.start]
+    if before:
+        between = question[groups[before[-1]][-1].end : mention.start]
+        if not _CLAUSE_BREAK.search(between):
+            return before[-1]
 
     def distance(group: list[Mention]) -> int:
         return min(max(0, m.start - mention.end, mention.start - m.end) for m in group)
@@ -242,14 +252,23 @@ def _nearest(mention: DateMention, groups: list[list[Mention]]) -> int:
     return min(range(len(groups)), key=lambda i: (distance(groups[i]), i))
 
 
-def _span(dates: Sequence[DateMention]) -> tuple[int | None, int | None]:
+def _span(question: str, dates: Sequence[DateMention]) -> tuple[int | None, int | None]:
+    """The days `dates` cover, as epoch seconds; a date written after "before" ("published
+    before November 16") bounds only the end, one after "after" or "since" only the start."""
     if not dates:
         return None, None
     first, last = min(d.first for d in dates), max(d.last for d in dates)
-    return (
-        int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()),
-        int(datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=UTC).timestamp()),
+    bounds = [_BOUND.search(question[max(0, d.start - 16) : d.start]) for d in dates]
+    words = {b.group(1).lower() for b in bounds if b}
+    since: int | None = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
+    until: int | None = int(
+        datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=UTC).timestamp()
     )
+    if words & {"before", "prior to", "until"}:
+        since = None
+    if words & {"after", "since"}:
+        until = None
+    return since, until
 
 
 def _label(sources: Sequence[str], dates: Sequence[DateMention]) -> str:

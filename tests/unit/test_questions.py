@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -130,6 +130,36 @@ def test_outlets_in_different_clauses_are_separate_parts_with_their_dates() -> N
     assert meta.sources == ("Fortune",) and "Meta's open source AI" in meta.query
     assert gpt.since is not None and gpt.until is not None and meta.since is None
     assert "TechCrunch" not in gpt.query  # the outlet is a filter, not words to match
+
+
+def day(epoch: int | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).date().isoformat()
+
+
+def test_a_date_written_after_an_outlet_is_that_outlets_even_when_the_next_is_closer() -> None:
+    question = (
+        "Was the account of the founder consistent between the TechCrunch report published "
+        "on October 7, 2023, and The Verge report published on October 28, 2023?"
+    )
+    crunch, verge = analyse(question, MATCHER, default_year=2023).parts
+    assert crunch.sources == ("TechCrunch",) and verge.sources == ("The Verge",)
+    assert (day(crunch.since), day(crunch.until)) == ("2023-10-06", "2023-10-08")
+    assert (day(verge.since), day(verge.until)) == ("2023-10-27", "2023-10-29")
+
+
+def test_a_date_in_another_clause_goes_to_the_outlet_written_closest() -> None:
+    question = "Did Fortune report the fine, and on October 2, 2023 did TechCrunch report it too?"
+    fortune, crunch = analyse(question, MATCHER, default_year=2023).parts
+    assert fortune.since is None and day(crunch.since) == "2023-10-01"
+
+
+def test_before_or_after_a_date_bounds_one_end_only() -> None:
+    before = "What did the Sporting News report published before November 16, 2023 say?"
+    [part] = analyse(before, MATCHER, default_year=2023).parts
+    assert part.since is None and day(part.until) == "2023-11-17"
+    after = "What did Wired publish after October 2, 2023 about the trial?"
+    [part] = analyse(after, MATCHER, default_year=2023).parts
+    assert day(part.since) == "2023-10-01" and part.until is None
 
 
 def test_outlets_written_together_each_search_the_whole_question() -> None:
