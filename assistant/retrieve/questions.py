@@ -187,7 +187,11 @@ def analyse(
     """Read `question` (see the module docstring). `matcher` knows the indexed sources."""
     kind, choices = kind_of(question)
     outlets = tuple(matcher.mentions(question)) if matcher else ()
-    dates = tuple(date_mentions(question, default_year or (today or date.today()).year, today))
+    dates = tuple(
+        d  # "Today" in "Business Today" names an outlet, not a day
+        for d in date_mentions(question, default_year or (today or date.today()).year, today)
+        if not any(m.start < d.end and d.start < m.end for m in outlets)
+    )
     if not outlets and not dates:
         return Analysis(question, kind, parts=(Part(question),), choices=choices)
     groups = _groups(question, outlets)

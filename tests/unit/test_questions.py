@@ -22,6 +22,7 @@ SOURCES = [
     "The Roar | Sports Writers Blog",
     "Cnbc | World Business News Leader",
     "Sporting News",
+    "Business Today | Latest Stock Market And Economy News India",
 ]
 MATCHER = OutletMatcher(SOURCES)
 
@@ -160,6 +161,16 @@ def test_before_or_after_a_date_bounds_one_end_only() -> None:
     after = "What did Wired publish after October 2, 2023 about the trial?"
     [part] = analyse(after, MATCHER, default_year=2023).parts
     assert day(part.since) == "2023-10-01" and part.until is None
+
+
+def test_a_day_inside_an_outlets_name_is_no_date() -> None:
+    question = "Which country did both Fortune and Business Today say faced a blockade?"
+    analysis = analyse(question, MATCHER, today=date(2026, 12, 2))
+    assert not analysis.dates
+    assert [p.sources for p in analysis.parts][1] == (
+        "Business Today | Latest Stock Market And Economy News India",
+    )
+    assert all(p.since is None and p.until is None for p in analysis.parts)
 
 
 def test_outlets_written_together_each_search_the_whole_question() -> None:
