@@ -59,6 +59,7 @@ _REPORTING = re.compile(
 )
 _TOGETHER = re.compile(r"^(?:\s*(?:,|and|or|&|as well as|both)\s*|\s+)+$", re.I)
 _OPENING = re.compile(r"^\W+|\W+$")
+_EXCEPT = re.compile(r"\b(?:other than|not on|except(?: on)?|excluding)\s+(?:the\s+)?$", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|after|since)\s+(?:the\s+)?$", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:?]|\b(?:and|while|whereas|but|than|compared)\b", re.I)
 
@@ -187,10 +188,13 @@ def analyse(
     """Read `question` (see the module docstring). `matcher` knows the indexed sources."""
     kind, choices = kind_of(question)
     outlets = tuple(matcher.mentions(question)) if matcher else ()
+    # "Today" in "Business Today" names an outlet, not a day; "on a date other than
+    # October 19" names the one day not to search
     dates = tuple(
-        d  # "Today" in "Business Today" names an outlet, not a day
+        d
         for d in date_mentions(question, default_year or (today or date.today()).year, today)
         if not any(m.start < d.end and d.start < m.end for m in outlets)
+        and not _EXCEPT.search(question[max(0, d.start - 24) : d.start])
     )
     if not outlets and not dates:
         return Analysis(question, kind, parts=(Part(question),), choices=choices)

@@ -173,6 +173,12 @@ def test_a_day_inside_an_outlets_name_is_no_date() -> None:
     assert all(p.since is None and p.until is None for p in analysis.parts)
 
 
+def test_a_day_named_as_the_one_not_meant_filters_nothing() -> None:
+    question = "Did TechCrunch report on Meta's moderation on a date other than October 19, 2023?"
+    [part] = analyse(question, MATCHER, default_year=2023).parts
+    assert part.sources == ("TechCrunch",) and part.since is None and part.until is None
+
+
 def test_outlets_written_together_each_search_the_whole_question() -> None:
     question = "Who faces a fraud trial, as reported by both The Verge and TechCrunch?"
     analysis = analyse(question, MATCHER)
