@@ -89,6 +89,12 @@ def sides(question: str) -> tuple[str, str] | None:
     return None
 
 
+def asks_years(question: str) -> bool:
+    """Whether the difference asked is in years ("how many years after…", "how long"), not
+    an amount that merely names a year ("how many more cars than last year")."""
+    return bool(re.search(r"\bhow (?:many years|long)\b", question, re.I))
+
+
 def _kind(figure: Figure) -> tuple[str, bool, bool]:
     return figure.currency, figure.percent, figure.year
 
@@ -146,7 +152,7 @@ def work_out(checker: SupportChecker, question: str, hits: Sequence[Hit]) -> Wor
     split = sides(question)
     if split is None or not hits:
         return None
-    years = bool(re.search(r"\b(?:years?|how long)\b", question, re.I))
+    years = asks_years(question)
     asked = {f.value for f in figures(question)}
     ranked_a, ranked_b = (_candidates(checker, s, hits, asked, years) for s in split)
     if not ranked_a or not ranked_b:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.sides import sides
+from assistant.answer.sides import asks_years, sides
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,9 @@ def test_a_side_that_points_back_takes_the_lead_sentence_with_it() -> None:
 def test_a_question_of_another_shape_has_no_sides() -> None:
     assert sides("How many people died in the fire?") is None
     assert sides("What is the difference?") is None
+
+
+def test_years_are_asked_only_as_the_unit_of_the_difference() -> None:
+    assert asks_years("Roughly how many years separated A and B?")
+    assert asks_years("How long after the launch was the Mac released?")
+    assert not asks_years("How many more cars were sold this year than last year?")
