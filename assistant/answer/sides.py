@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..retrieve.dates import MONTHS
 from ..text import content_words
 from ..types import Hit
 from .check.support import SupportChecker
@@ -49,12 +50,9 @@ _BEAT = re.compile(
 )
 _POINTING = re.compile(r"(?:that|this|those|these|the same)\b", re.I)
 _PREPOSITION = re.compile(r"\s(?:in|on|at|during|for|by|from)\s", re.I)
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-).split()
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{'|'.join(_MONTHS)})\b|\b(?:{'|'.join(_MONTHS)})\s+"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\b|\b(?:{_MONTH})\s+"
     r"\d{1,2}(?:st|nd|rd|th)?\b",
     re.I,
 )

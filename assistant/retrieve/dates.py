@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from .filters import PHRASES
 
-_MONTHS = {
+MONTHS = {
     name: number
     for number, names in enumerate(
         (
@@ -39,7 +39,7 @@ _MONTHS = {
     )
     for name in names.split()
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _ISO = re.compile(
@@ -101,18 +101,18 @@ def date_mentions(question: str, default_year: int, today: date | None = None) -
     for pattern in (_MONTH_DAY, _DAY_MONTH):
         for m in pattern.finditer(question):
             year = int(m["year"]) if m["year"] else fallback
-            day = _safe(year, _MONTHS[m["month"].lower()], int(m["day"]))
+            day = _safe(year, MONTHS[m["month"].lower()], int(m["day"]))
             if day:
                 add(m.start(), m.end(), *_around(day))
     for m in _PART_MONTH.finditer(question):
-        year, month = int(m["year"]) if m["year"] else fallback, _MONTHS[m["month"].lower()]
+        year, month = int(m["year"]) if m["year"] else fallback, MONTHS[m["month"].lower()]
         low, high = _PARTS[" ".join(m["part"].lower().split())]
         last = min(_month_end(year, month), date(year, month, 1) + timedelta(days=high - 1))
         add(m.start(), m.end(), date(year, month, low), last)
     for m in _MONTH_YEAR.finditer(question):
         if m["month"].lower() == "may" and not m["year"]:
             continue  # "in May" is a month; "in may" a verb: only with its year
-        year, month = int(m["year"]) if m["year"] else fallback, _MONTHS[m["month"].lower()]
+        year, month = int(m["year"]) if m["year"] else fallback, MONTHS[m["month"].lower()]
         add(m.start(), m.end(), date(year, month, 1), _month_end(year, month))
     today = today or date.today()
     lowered = question.lower()
