@@ -35,7 +35,7 @@ _BETWEEN = re.compile(
     rf"\b(?:between|separated)\s+(?P<a>.+?)\s+and\s+(?P<b>{_DETERMINER}.+?)\W*$", re.I
 )
 _AFTER = re.compile(
-    r"\bhow (?:many (?:years|months|weeks|days)|long) (?:after|before)\s+(?P<a>.+?)\s+"
+    r"\bhow (?:many years|long) (?:after|before)\s+(?P<a>.+?)\s+"
     r"(?:was|were|did|does|do|is|are|had|has)\s+(?P<b>.+?)\W*$",
     re.I,
 )
@@ -48,6 +48,7 @@ _BEAT = re.compile(
     r"fall short of|undershoot|overshoot)\s+(?P<b>.+?)\W*$",
     re.I,
 )
+_CALENDAR = re.compile(r"\bhow many (?:days|weeks|months)\b", re.I)
 _POINTING = re.compile(r"(?:that|this|those|these|the same)\b", re.I)
 _PREPOSITION = re.compile(r"\s(?:in|on|at|during|for|by|from)\s", re.I)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -70,8 +71,11 @@ class Worked:
 
 def sides(question: str) -> tuple[str, str] | None:
     """The two things a difference question compares, as search text for each; None when
-    the question has no shape this reads."""
+    the question has no shape this reads, or asks for days, weeks or months (the figures
+    a side's sentence holds are years and amounts, not spans of the calendar)."""
     text = " ".join(question.split())
+    if _CALENDAR.search(text):  # days between two dates: no figure a sentence holds
+        return None
     lead, _, asks = text.rpartition(". ")  # "Ahead of its results, X predicted…. By how much…"
     for pattern in (_AFTER, _BEAT, _BETWEEN, _MORE):
         match = pattern.search(asks)

@@ -57,6 +57,9 @@ def test_a_side_that_points_back_takes_the_lead_sentence_with_it() -> None:
 def test_a_question_of_another_shape_has_no_sides() -> None:
     assert sides("How many people died in the fire?") is None
     assert sides("What is the difference?") is None
+    # days between two dates are no figure a sentence states: left to the model
+    assert sides("How many days after the election was the president sworn in?") is None
+    assert sides("How many weeks separated the vote and the strike?") is None
 
 
 def test_years_are_asked_only_as_the_unit_of_the_difference() -> None:
