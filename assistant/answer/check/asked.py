@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+from ...retrieve.dates import MONTHS
+
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WHEN = re.compile(
     rf"\b(?:(?:19|20)\d\d|{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|today|yesterday|tomorrow|tonight|(?:next|last|this) (?:year|month|week)|"
