@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..retrieve.dates import MONTHS
+from ..retrieve.dates import MONTH_NAMES
 from ..text import content_words
 from ..types import Hit
 from .check.support import SupportChecker
@@ -51,9 +51,8 @@ _BEAT = re.compile(
 _CALENDAR = re.compile(r"\bhow many (?:days|weeks|months)\b", re.I)
 _POINTING = re.compile(r"(?:that|this|those|these|the same)\b", re.I)
 _PREPOSITION = re.compile(r"\s(?:in|on|at|during|for|by|from)\s", re.I)
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\b|\b(?:{_MONTH})\s+"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\s+"
     r"\d{1,2}(?:st|nd|rd|th)?\b",
     re.I,
 )

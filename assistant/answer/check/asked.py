@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from ...retrieve.dates import MONTHS
+from ...retrieve.dates import MONTH_NAMES
 
-_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WHEN = re.compile(
-    rf"\b(?:(?:19|20)\d\d|{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|"
+    rf"\b(?:(?:19|20)\d\d|{MONTH_NAMES}|monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|today|yesterday|tomorrow|tonight|(?:next|last|this) (?:year|month|week)|"
     r"(?:early|mid|late)[- ](?:\w+)|\d{1,2}(?:am|pm|\s?a\.m\.|\s?p\.m\.))\b",
     re.I,
