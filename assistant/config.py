@@ -130,7 +130,8 @@ class AnswerSettings(_Section):
     """With `context_words` set, also pick sentences from the other passages of the best
     this-many retrieved articles (0: only the retrieved passages)."""
     prompts_dir: str = "prompts"
-    """Folder of prompt templates (system.txt, answer.txt, condense.txt)."""
+    """Folder of prompt templates (system.txt, answer.txt, condense.txt, and verdict.txt,
+    which may be left out)."""
 
 
 class FeedSettings(_Section):

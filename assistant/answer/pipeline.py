@@ -5,7 +5,8 @@ The question is analysed (`retrieve.questions`: outlets, dates, kind, parts) and
 searched with its own filters (`retrieve.pool`). A question naming an outlet the index does
 not hold is answered at once: its reports are not here. What code can decide exactly, code
 decides (`reasoning`: the order of two reports in time; `sides`: the difference of two
-figures, each side's sentence found for it);
+figures, each side's sentence found for it); a yes or no on several reports, each with a
+claim of its own, is composed from the model's verdict on each report alone (`per_report`);
 otherwise the model is shown the evidence (`evidence`: the best sentences, part by part)
 with an instruction for the kind of question (answer yes or no first, pick one of the two
 options…), and its text streams through a `Renumberer` so the reader sees final citation
@@ -28,6 +29,7 @@ from ..retrieve.pool import Found, find
 from ..retrieve.search import Retriever
 from ..text import valid_text
 from ..types import Citation, Filters, Hit
+from . import per_report
 from .check.replies import ABSTAIN_TEXT
 from .check.support import SupportChecker
 from .check.verify import verify
@@ -175,6 +177,22 @@ class Answerer:
             return result.finish(raw or ABSTAIN_TEXT, hits, None, quoted=True)
         evidence = self.evidence(found)
         result.evidence = evidence
+        if per_report.judged(analysis):
+            yield Step("checking each report")
+            judged = per_report.verdicts(
+                self.llm,
+                self.prompts.verdict,
+                analysis,
+                evidence,
+                cancelled=lambda: handle.cancelled,
+            )
+            if handle.cancelled:
+                yield ABSTAIN_TEXT
+                return result.abstain(ABSTAIN_TEXT, "cancelled")
+            answer = result.per_report(judged) if judged else None
+            if answer is not None:
+                yield answer.text
+                return answer
         if analysis.multi:
             yield Step("reading the reports")
         chunks = self.llm.stream(

@@ -30,8 +30,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "system": (),
     "answer": ("sources", "question"),
     "condense": ("history", "question"),
+    "verdict": ("report", "claim"),
 }
 OPTIONAL = ("today", "task")
+DEFAULTS = {
+    "verdict": 'Report from {outlet}:\n"""{report}"""\n\n'
+    "Question: According to this report, is it true that {claim}?\nAnswer Yes or No."
+}
+"""Templates a prompts folder may leave out (one written before they existed), and the
+text used then."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Prompts:
     system: str
     answer: str
     condense: str
+    verdict: str = DEFAULTS["verdict"]
+    """Asks whether one report says what its part of the question claims (`per_report`)."""
 
     @classmethod
     def load(cls, folder: Path) -> Prompts:
@@ -48,6 +57,9 @@ class Prompts:
             try:
                 text = path.read_text(encoding="utf-8")
             except FileNotFoundError:
+                if name in DEFAULTS:
+                    texts[name] = DEFAULTS[name]
+                    continue
                 raise ConfigError(f"prompt template missing: {path}") from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"cannot read prompt template {path}: {exc}") from None

@@ -21,6 +21,7 @@ from .check.replies import ABSTAIN_TEXT, is_abstention, without_echo, without_so
 from .check.support import SupportChecker
 from .evidence import Evidence
 from .markers import strip_markers, tidy
+from .per_report import Verdict, compose
 from .prompts import Prompts, fill
 from .reasoning import difference
 from .requote import misread
@@ -105,6 +106,20 @@ class Result:
         if len(cites) < 2 or not all(c.supported for c in cites):
             return None
         return self._answer(f"{worked.lead} {text}", False, cites, dropped, None)
+
+    def per_report(self, found: Sequence[Verdict]) -> Answer | None:
+        """A yes or no composed from a verdict per report (`per_report`), then each
+        report's sentence quoted and checked word for word; None when there is no sentence
+        to show for every report or the check backs none of them."""
+        if self.evidence is None:
+            return None
+        quotes, cited = with_quotes(self.found.analysis, self.evidence, self.answerer.checker)
+        if not quotes:
+            return None
+        text, cites, dropped = self.answerer.verify(quotes, cited, self.question, quoted=True)
+        if not any(c.supported for c in cites):
+            return None
+        return self._answer(compose(found, text), False, cites, dropped, None)
 
     def _requote(self, raw: str, error: str | None) -> Answer | None:
         """The answer as the shown sentence the model misread (`requote`), when there is

@@ -4,12 +4,13 @@ prompt carries every report's evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import jsonl_store, openai_assistant
-from servers.llm_server import FakeLLM
+from servers.llm_server import FakeLLM, Request
 
 from assistant import Assistant, Step
 
@@ -123,8 +124,11 @@ def test_the_prompt_carries_each_reports_evidence_with_its_outlet(
     store_dir: Path, llm_server: FakeLLM
 ) -> None:
     bot = openai_assistant(store_dir, llm_server)
-    llm_server.script("Yes. The Verge says the trial began [1] and TechCrunch agrees [2].")
-    question = "Does The Verge say the crypto trial began, while TechCrunch says it opened?"
+    # an undecided verdict on the first report leaves the question to the whole prompt
+    llm_server.script(
+        "Perhaps", "Yes. The Verge says the trial began [1] and TechCrunch agrees [2]."
+    )
+    question = "Did both The Verge and TechCrunch report that the crypto trial began?"
     answer = bot.ask(question)
     prompt = llm_server.answer_requests[-1].messages[-1]["content"]
     assert "The Verge: Crypto founder goes on trial" in prompt
@@ -152,10 +156,9 @@ def test_a_verdict_on_two_reports_is_shown_with_what_each_report_says(
 ) -> None:
     # "both reports agree" is a reading no passage states: the verdict stays, and its
     # reasons become each report's own sentence, quoted and cited
-    llm_server.script("Yes, both reports agree that the trial is about fraud.")
+    llm_server.script("Perhaps", "Yes, both reports agree that the trial is about fraud.")
     answer = openai_assistant(store_dir, llm_server).ask(
-        "Does The Verge say prosecutors accused the founder of taking customer deposits, "
-        "while TechCrunch says his lawyers claimed he acted in good faith?"
+        "Did both The Verge and TechCrunch report that the crypto founder's fraud trial began?"
     )
     assert not answer.abstained, answer
     assert answer.text.startswith("Yes. "), answer.text
@@ -163,7 +166,58 @@ def test_a_verdict_on_two_reports_is_shown_with_what_each_report_says(
     cited = {c.article_id: c for c in answer.citations}
     assert set(cited) == {"verge-fraud", "techcrunch-fraud"}
     assert all(c.supported and c.quote in answer.text for c in cited.values())
+
+
+CLAIMS = (
+    "Does The Verge say prosecutors accused the founder of taking customer deposits, "
+    "while TechCrunch says his lawyers claimed he acted in good faith?"
+)
+
+
+def _verdicts(**replies: str) -> Callable[[Request], str]:
+    """Reply to each verdict prompt by the outlet it is about."""
+
+    def reply(request: Request) -> str:
+        head = request.messages[-1]["content"].splitlines()[0]
+        return next(word for outlet, word in replies.items() if outlet in head)
+
+    return reply
+
+
+def test_a_yes_or_no_on_two_reports_asks_about_each_report_alone(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    llm_server.respond(_verdicts(Verge="Yes", TechCrunch="Yes."))
+    answer = openai_assistant(store_dir, llm_server).ask(CLAIMS)
+    verge, techcrunch = (r.messages[-1]["content"] for r in llm_server.answer_requests)
+    # each prompt holds one report's sentences and its own clause, nothing of the other
+    assert "Report from The Verge" in verge and "customer deposits" in verge
+    assert "good faith" not in verge  # neither the other clause nor the other sentence
+    assert "Report from TechCrunch" in techcrunch and "His lawyers said" in techcrunch
+    assert answer.text.startswith("Yes. "), answer.text
     assert "“His lawyers said he acted in good faith and never meant to steal.” [" in answer.text
+    cited = {c.article_id: c for c in answer.citations}
+    assert set(cited) == {"verge-fraud", "techcrunch-fraud"}
+    assert all(c.supported and c.quote in answer.text for c in cited.values())
+
+
+def test_a_report_that_does_not_bear_its_claim_out_makes_the_answer_no_and_is_named(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    llm_server.respond(_verdicts(Verge="Yes", TechCrunch="No"))
+    answer = openai_assistant(store_dir, llm_server).ask(CLAIMS)
+    assert answer.text.startswith("No: TechCrunch does not say so. "), answer.text
+    assert all(c.supported for c in answer.citations) and len(answer.citations) == 2
+
+
+def test_a_verdict_that_is_neither_yes_nor_no_leaves_the_question_to_the_whole_prompt(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    llm_server.script("Perhaps", "Yes. The Verge says prosecutors spoke of deposits [1].")
+    answer = openai_assistant(store_dir, llm_server).ask(CLAIMS)
+    last = llm_server.answer_requests[-1].messages[-1]["content"]
+    assert "Start your answer with Yes or No" in last  # the usual prompt, both reports
+    assert answer.text.startswith("Yes."), answer.text
 
 
 def test_an_unbacked_verdict_on_one_report_is_still_no_answer(
@@ -203,12 +257,12 @@ def test_a_reports_own_question_is_never_the_quote(
             },
         ],
     )
-    llm_server.script("No, the two reports are about different seasons.")
+    llm_server.respond(_verdicts(Guardian="No", ESPN="Yes"))
     answer = openai_assistant(store, llm_server).ask(
         "Does The Guardian say the Yankees will keep Aaron Judge in centre field next "
         "season, while ESPN says the Dodgers signed the pitcher to a record contract?"
     )
-    assert answer.text.startswith("No. "), answer.text
+    assert answer.text.startswith("No: The Guardian does not say so. "), answer.text
     assert "“The manager said Judge will move to right field to protect his knees.” [" in (
         answer.text
     )
