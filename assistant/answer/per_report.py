@@ -70,7 +70,7 @@ def verdicts(
         if not shown or cancelled():
             return None
         outlet = one_line(shown[0][0].source or "") or "one outlet"
-        report = as_data(" ".join(text for _, text in shown))
+        report = " ".join(text for _, text in shown)
         try:
             word = _first_word(llm, _messages(template, outlet, report, part.query))
         except LLMError:
@@ -93,7 +93,7 @@ def compose(found: Sequence[Verdict], quotes: str) -> str:
 
 
 def _messages(template: str, outlet: str, report: str, claim: str) -> list[Message]:
-    user = fill(template, outlet=as_data(outlet), report=report, claim=as_data(claim))
+    user = fill(template, outlet=as_data(outlet), report=as_data(report), claim=as_data(claim))
     return [{"role": "system", "content": VERDICT_SYSTEM}, {"role": "user", "content": user}]
 
 

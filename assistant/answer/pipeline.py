@@ -5,8 +5,8 @@ The question is analysed (`retrieve.questions`: outlets, dates, kind, parts) and
 searched with its own filters (`retrieve.pool`). A question naming an outlet the index does
 not hold is answered at once: its reports are not here. What code can decide exactly, code
 decides (`reasoning`: the order of two reports in time; `sides`: the difference of two
-figures, each side's sentence found for it); a yes or no on several reports, each with a
-claim of its own, is composed from the model's verdict on each report alone (`per_report`);
+figures, each side's sentence found for it); a yes or no on several reports is composed
+from the model's verdict on each report alone (`per_report`);
 otherwise the model is shown the evidence (`evidence`: the best sentences, part by part)
 with an instruction for the kind of question (answer yes or no first, pick one of the two
 options…), and its text streams through a `Renumberer` so the reader sees final citation
@@ -179,7 +179,7 @@ class Answerer:
         result.evidence = evidence
         if per_report.judged(analysis):
             yield Step("checking each report")
-            judged = per_report.verdicts(
+            verdicts = per_report.verdicts(
                 self.llm,
                 self.prompts.verdict,
                 analysis,
@@ -189,7 +189,7 @@ class Answerer:
             if handle.cancelled:
                 yield ABSTAIN_TEXT
                 return result.abstain(ABSTAIN_TEXT, "cancelled")
-            answer = result.per_report(judged) if judged else None
+            answer = result.per_report(verdicts) if verdicts else None
             if answer is not None:
                 yield answer.text
                 return answer

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
 from assistant.answer.evidence import Evidence
 from assistant.answer.per_report import Verdict, compose, judged, verdicts
-from assistant.answer.prompts import DEFAULTS
+from assistant.answer.prompts import DEFAULTS, Prompts
 from assistant.errors import LLMError
 from assistant.models.llm import Message
 from assistant.retrieve.outlets import OutletMatcher
@@ -107,3 +108,17 @@ def test_the_answer_says_yes_or_names_the_reports_that_do_not_bear_it_out() -> N
     assert compose(one, quotes) == f"No: The Guardian does not say so. {quotes}"
     two = [Verdict(0, "TechCrunch", False), Verdict(1, "Fortune", False)]
     assert compose(two, quotes).startswith("No: TechCrunch and Fortune do not say so. ")
+
+
+def test_the_shipped_verdict_template_is_the_built_in_one() -> None:
+    # a prompts folder without verdict.txt gets the built-in text: the two must not drift
+    shipped = Path(__file__).parents[2] / "prompts" / "verdict.txt"
+    assert shipped.read_text(encoding="utf-8").strip() == DEFAULTS["verdict"]
+    assert Prompts.load(shipped.parent).verdict == DEFAULTS["verdict"]
+
+
+def test_a_prompts_folder_written_before_verdicts_still_loads(tmp_path: Path) -> None:
+    shipped = Path(__file__).parents[2] / "prompts"
+    for name in ("system", "answer", "condense"):
+        (tmp_path / f"{name}.txt").write_text((shipped / f"{name}.txt").read_text("utf-8"))
+    assert Prompts.load(tmp_path).verdict == DEFAULTS["verdict"]
