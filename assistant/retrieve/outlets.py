@@ -20,6 +20,7 @@ from dataclasses import dataclass
 _SUBTITLE = re.compile(r"\s+(?:-|\||:|–|—)\s+")
 _DOMAIN = re.compile(r"\.(?:com|co\.uk|org|net|news|io)$", re.I)
 _WORD = re.compile(r"[\w'’&.]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # CBSSports: CBS Sports
 
 
@@ -73,7 +74,8 @@ class OutletMatcher:
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
         opening = len(question) - len(question.lstrip(" \"'‘“("))
-        words = {w.lower() for w in _words(question)}
+        # "The Verge's report": the possessive is no part of the name
+        words = {_POSSESSIVE.sub("", w.lower()) for w in _words(question)}
         for key, pattern, may_open, sources in self._patterns:
             if key not in words:  # cheap: most aliases' words are not in the question
                 continue

@@ -61,7 +61,9 @@ _TOGETHER = re.compile(r"^(?:\s*(?:,|and|or|&|as well as|both)\s*|\s+)+$", re.I)
 _OPENING = re.compile(r"^\W+|\W+$")
 _EXCEPT = re.compile(r"\b(?:other than|not on|except(?: on)?|excluding)\s+(?:the\s+)?$", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|after|since)\s+(?:the\s+)?$", re.I)
-_CLAUSE_BREAK = re.compile(r"[,;:?]|\b(?:and|while|whereas|but|than|compared)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:?]|\b(?:while|whereas|but|than|compared)\b", re.I)
+"""What ends a report's clause before a date: punctuation or a contrast, not a bare "and"
+(the Verge's report "on the Pixel and the iPhone published on October 5")."""
 
 
 @dataclass(frozen=True)

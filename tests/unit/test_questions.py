@@ -43,6 +43,8 @@ def named(question: str) -> list[tuple[str, tuple[str, ...]]]:
         ("Did CNBC cover it?", ("Cnbc | World Business News Leader",)),
         ("Was it in The Roar | Sports Writers Blog?", ("The Roar | Sports Writers Blog",)),
         ("What did TECHCRUNCH say?", ("TechCrunch",)),
+        ("Did The Verge's review say so?", ("The Verge",)),
+        ("Was Wired’s review kind?", ("Wired",)),
     ],
 )
 def test_an_outlet_is_found_whatever_the_spelling(question: str, sources: tuple[str]) -> None:
@@ -146,6 +148,15 @@ def test_a_date_written_after_an_outlet_is_that_outlets_even_when_the_next_is_cl
     assert crunch.sources == ("TechCrunch",) and verge.sources == ("The Verge",)
     assert (day(crunch.since), day(crunch.until)) == ("2023-10-06", "2023-10-08")
     assert (day(verge.since), day(verge.until)) == ("2023-10-27", "2023-10-29")
+
+
+def test_names_joined_by_and_in_a_reports_topic_keep_its_date_with_it() -> None:
+    question = (
+        "Did the Wired review of the Pixel and the iPhone published on October 5, 2023, and "
+        "the TechCrunch review say the same about the cameras?"
+    )
+    wired, crunch = analyse(question, MATCHER, default_year=2023).parts
+    assert day(wired.since) == "2023-10-04" and crunch.since is None
 
 
 def test_a_date_in_another_clause_goes_to_the_outlet_written_closest() -> None:
