@@ -188,3 +188,18 @@ def test_a_sentence_about_another_year_is_not_requoted_as_the_answer(
         "would fall by 2% in 2006 [1].",
     )
     assert answer.abstained and answer.citations == (), answer
+
+
+def test_a_claim_numbering_another_event_of_a_series_is_not_supported(
+    store_dir: Path, llm_server: FakeLLM
+) -> None:
+    asked = "Who did Monica Seles beat in the third round?"
+    wrong = reply(
+        store_dir, llm_server, asked, "Seles beat Virginie Razzano in the third round [1]."
+    )
+    assert not supported(wrong), wrong  # the passage reports the second round, and no third
+    asked = "Who did Monica Seles beat in the second round?"
+    right = reply(
+        store_dir, llm_server, asked, "Seles beat Virginie Razzano in the second round [1]."
+    )
+    assert supported(right), right

@@ -10,6 +10,9 @@ supported becomes an abstention):
   was a draw" where no passage says "draw");
 - the question pins a year and the claim speaks only of others (asked about 2005, it tells
   of the 2004 winner);
+- the claim or its question puts an ordinal to a thing that the passage numbers otherwise
+  (asked of "the third Test", a passage that reports "the first Test" and no third: it is
+  about another event of the series, whatever the claim quotes of it);
 - "how many tonnes": the passage has the claim's number, but never beside "tonnes";
 - a claim that only restates the question, yes or no in front (`cap_echo`);
 - asked for something "besides the jets", a claim that is about the jets gives nothing
@@ -101,6 +104,9 @@ def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray
     if asked_years and claim_years and not asked_years & claim_years:
         if not _ASKS_TIME.search(question):
             row[:] = [min(x, NUMBER_CAP) for x in row]
+    for j, hit in enumerate(hits):
+        if _numbered_otherwise(f"{question} {claim}", hit.text):
+            row[j] = min(row[j], NUMBER_CAP)
     unit = None if _DIFFERENCE.search(question) else _HOW_MANY.search(question)
     numbers = {n.rstrip(".,") for n in _NUMBER.findall(claim)} - set(_NUMBER.findall(question))
     if unit and numbers:
@@ -108,6 +114,27 @@ def cap_unbacked(claim: str, question: str, hits: Sequence[Hit], row: FloatArray
         for j, hit in enumerate(hits):
             if not _beside(hit.text, numbers, stem):
                 row[j] = min(row[j], NUMBER_CAP)
+
+
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"\s+([a-z]+)",
+    re.I,
+)
+
+
+def _ordinals(text: str) -> set[tuple[str, str]]:
+    """("third", "test") for "the third Test": each ordinal and the word it numbers."""
+    return {(o.lower(), w.lower().removesuffix("s")) for o, w in _ORDINAL.findall(text)}
+
+
+def _numbered_otherwise(text: str, passage: str) -> bool:
+    """Whether `text` numbers a thing ("the third Test") that the passage numbers only
+    otherwise ("the first Test"): it reports another event of the same series."""
+    stated = _ordinals(passage)
+    return any(
+        pair not in stated and any(w == pair[1] for _, w in stated) for pair in _ordinals(text)
+    )
 
 
 TERSE_WORDS = 3
