@@ -4,12 +4,13 @@ counting (and timing) every request per path."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .background import BackgroundServer, background
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Route:
     """Any other response headers (Cache-Control, Retry-After...)."""
 
 
-class FeedServer:
+class FeedServer(BackgroundServer):
     """A threaded HTTP server with mutable routes that counts and records every request."""
 
     def __init__(self) -> None:
@@ -81,21 +82,4 @@ class FeedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.handle_error = lambda *a: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def start(self) -> FeedServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd, self.thread = background(Handler)

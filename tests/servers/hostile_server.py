@@ -17,9 +17,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from xml.sax.saxutils import escape
+
+from .background import BackgroundServer, background
 
 
 @dataclass
@@ -32,7 +34,7 @@ class Route:
     """Seconds between the bytes of the status line and headers (a slow-loris server)."""
 
 
-class FeedServer:
+class FeedServer(BackgroundServer):
     """A threaded HTTP server with mutable routes that records every request."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -65,29 +67,11 @@ class FeedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.handle_error = lambda *a: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> FeedServer:
-        self.thread.start()
-        return self
+        self.httpd, self.thread = background(Handler, host, port)
 
     def close(self) -> None:
         self.stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    @property
-    def port(self) -> int:
-        return int(self.httpd.server_address[1])
-
-    def url(self, path: str) -> str:
-        return f"http://{self.httpd.server_address[0]}:{self.port}{path}"
+        self.stop()
 
 
 def rss(title: str, items: list[dict[str, str]], *, raw: bool = False) -> bytes:
