@@ -9,7 +9,7 @@ best passage not yet dealt, and the passages of each round go best score first; 
 again. An article gives at most `max_per_article` passages, as in a plain search: the
 sentence that answers is often in the second passage of the right report, which dealing
 one article per turn pushed below every other article's best (MultiHop-RAG dev: fact
-Hits@4 0.746 -> 0.845, MRR@10 0.605 -> 0.668, docs/benchmarks.md). A passage
+Hits@4 0.746 -> 0.845, MRR@10 0.607 -> 0.668, docs/benchmarks.md). A passage
 that repeats one already dealt from another article (the same wire copy under two outlets)
 takes no place: it would crowd out a report that says something else.
 """
