@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 
 from .dates import DateMention, date_mentions
 from .outlets import Mention, OutletMatcher
+from .reports import a_day, a_range, by_date, with_repeats
 
 _AUX = (
     "is are was were do does did has have had can could will would should might may must"
@@ -189,7 +190,7 @@ def analyse(
 ) -> Analysis:
     """Read `question` (see the module docstring). `matcher` knows the indexed sources."""
     kind, choices = kind_of(question)
-    outlets = tuple(matcher.mentions(question)) if matcher else ()
+    outlets = with_repeats(question, matcher.mentions(question)) if matcher else ()
     # "Today" in "Business Today" names an outlet, not a day; "on a date other than
     # October 19" names the one day not to search
     dates = tuple(
@@ -240,9 +241,24 @@ def _parts(
             parts.extend(
                 Part(clause, m.sources, since, until, _label(m.sources, mine)) for m in group
             )
+        elif (
+            len(days := [d for d in mine if a_day(d)]) > 1
+            and not a_range(question, days)
+            and all(starts[i] <= d.start and d.end <= bounds[i + 1] for d in days)
+        ):
+            # one outlet's two reports, told apart by the days they were published ("as
+            # reported by Sporting News … the game on September 28, and the game on November
+            # 9"): one part each; a month beside them ("met in July") is the story's, not a
+            # day of publication
+            for text, dated in by_date(question, starts[i], bounds[i + 1], group, days):
+                since, until = _span(question, dated)
+                parts.append(Part(text, sources, since, until, _label(sources, dated)))
         else:
             parts.append(Part(clause, sources, since, until, _label(sources, mine)))
     return tuple(parts)
+
+
+_ENDS_CLAUSE = re.compile(r"^\W*,\s*(?:and|while|whereas|but)\s+(?:the\s+)?\W*$", re.I)
 
 
 def _nearest(question: str, mention: DateMention, groups: list[list[Mention]]) -> int:
@@ -251,6 +267,9 @@ def _nearest(question: str, mention: DateMention, groups: list[list[Mention]]) -
     TechCrunch's, though The Verge is written closer), else the group written closest to it
     (ties go to the earlier)."""
     before = [i for i, g in enumerate(groups) if g[-1].end <= mention.start]
+    after = [i for i, g in enumerate(groups) if g[0].start >= mention.end]
+    if before and after and _ENDS_CLAUSE.match(question[mention.end : groups[after[0]][0].start]):
+        return before[-1]  # "X reported … on October 14, and Y reported …": X's date
     if before:
         between = question[groups[before[-1]][-1].end : mention.start]
         if not _CLAUSE_BREAK.search(between):

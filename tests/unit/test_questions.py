@@ -159,6 +159,28 @@ def test_names_joined_by_and_in_a_reports_topic_keep_its_date_with_it() -> None:
     assert day(wired.since) == "2023-10-04" and crunch.since is None
 
 
+def test_one_outlets_two_dated_reports_are_two_parts_each_with_its_date() -> None:
+    question = (
+        "Has the broadcasting platform for Thursday Night Football as reported by Sporting "
+        "News changed between the game featuring the Lions and Packers on September 28, "
+        "2023, and the game featuring the Bears and Panthers on November 9, 2023?"
+    )
+    lions, bears = analyse(question, MATCHER, default_year=2023).parts
+    assert lions.sources == bears.sources == ("Sporting News",)
+    assert (day(lions.since), day(bears.since)) == ("2023-09-27", "2023-11-08")
+    assert "Lions" in lions.query and "Bears" not in lions.query
+    assert bears.query.startswith("the game featuring the Bears")
+    later = "After TechCrunch reported on October 31 that Google paid, and then on December 15 "
+    first, second = analyse(later + "reported a suit, was it consistent?", MATCHER).parts
+    assert first.query.endswith("Google paid") and second.query.startswith("on December 15")
+
+
+def test_two_dates_written_as_a_span_are_one_period_of_one_part() -> None:
+    question = "What did TechCrunch publish between October 2 and October 5, 2023?"
+    [part] = analyse(question, MATCHER, default_year=2023).parts
+    assert (day(part.since), day(part.until)) == ("2023-10-01", "2023-10-06")
+
+
 def test_a_date_in_another_clause_goes_to_the_outlet_written_closest() -> None:
     question = "Did Fortune report the fine, and on October 2, 2023 did TechCrunch report it too?"
     fortune, crunch = analyse(question, MATCHER, default_year=2023).parts
@@ -203,3 +225,26 @@ def test_a_question_naming_nothing_is_one_unfiltered_part() -> None:
     assert not analysis.named and not analysis.multi
     [part] = analysis.parts
     assert part.query == question and part.sources == () and part.since is None
+
+
+def test_the_same_source_written_again_is_a_second_report_of_that_outlet() -> None:
+    question = (
+        "Did the Sporting News report a defeat for the Dallas Cowboys in Week 13, and did the "
+        "same source also report a win for the Detroit Lions?"
+    )
+    cowboys, lions = analyse(question, MATCHER).parts
+    assert cowboys.sources == lions.sources == ("Sporting News",)
+    assert "Cowboys" in cowboys.query and "Lions" not in cowboys.query
+    assert "Detroit Lions" in lions.query and "same source" not in lions.query
+    [alone] = analyse("Did the same source report a win?", MATCHER).parts
+    assert alone.sources == ()  # nothing named before it: no outlet to repeat
+
+
+def test_a_date_closing_one_outlets_clause_before_the_next_outlet_is_the_first_ones() -> None:
+    question = (
+        "After The Independent - Sports reported on the defeats to Ireland, South Africa, and "
+        "Argentina on October 14, 2023, and The Roar | Sports Writers Blog reported on "
+        "Argentina's victories on October 18, 2023, was the reporting consistent?"
+    )
+    independent, roar = analyse(question, MATCHER).parts
+    assert (day(independent.since), day(roar.since)) == ("2023-10-13", "2023-10-17")
