@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from .dates import DateMention, date_mentions
+from ..text import content_words
+from .dates import MONTHS, DateMention, date_mentions
 from .outlets import Mention, OutletMatcher
 from .reports import a_day, a_range, by_date, with_repeats
 
@@ -229,6 +230,10 @@ def _parts(
     starts = [0, *bounds[1:-1]]
     parts: list[Part] = []
     shared = len(groups) == 1
+    whole = question
+    for m in (m for g in groups for m in g):
+        whole = whole.replace(m.text, " ")
+    whole = " ".join(_OPENING.sub("", whole).split()) or question
     for i, group in enumerate(groups):
         clause = question if shared else question[starts[i] : bounds[i + 1]]
         mine = [d for d in dates if _nearest(question, d, groups) == i]
@@ -236,7 +241,10 @@ def _parts(
         sources = tuple(dict.fromkeys(s for m in group for s in m.sources))
         for m in group:  # the outlet's name says nothing about what it reported
             clause = clause.replace(m.text, " ")
-        clause = " ".join(_OPENING.sub("", clause).split()) or question
+        clause = " ".join(_OPENING.sub("", clause).split())
+        # "Between the report from [CBSSports.com] published on October 12, 2023, and …"
+        # names a report and says nothing of it: the whole question says what is asked
+        clause = clause if _says_something(clause) else whole
         if len(group) > 1:  # several outlets reported the same thing: search each
             parts.extend(
                 Part(clause, m.sources, since, until, _label(m.sources, mine)) for m in group
@@ -252,10 +260,23 @@ def _parts(
             # day of publication
             for text, dated in by_date(question, starts[i], bounds[i + 1], group, days):
                 since, until = _span(question, dated)
+                text = text if _says_something(text) else whole
                 parts.append(Part(text, sources, since, until, _label(sources, dated)))
         else:
             parts.append(Part(clause, sources, since, until, _label(sources, mine)))
     return tuple(parts)
+
+
+_NOT_TOPIC = re.compile(
+    rf"^(?:\d+|{'|'.join(MONTHS)}|between|sources?|news|am|pm|also|both|same)$|{_REPORTING.pattern}"
+)
+SAYS = 3
+"""Content words a report's clause needs, dates and words of reporting aside, to be
+searched (and judged) on its own."""
+
+
+def _says_something(clause: str) -> bool:
+    return len({w for w in content_words(clause) if not _NOT_TOPIC.match(w)}) >= SAYS
 
 
 _ENDS_CLAUSE = re.compile(r"^\W*,\s*(?:and|while|whereas|but)\s+(?:the\s+)?\W*$", re.I)

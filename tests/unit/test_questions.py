@@ -170,9 +170,22 @@ def test_one_outlets_two_dated_reports_are_two_parts_each_with_its_date() -> Non
     assert (day(lions.since), day(bears.since)) == ("2023-09-27", "2023-11-08")
     assert "Lions" in lions.query and "Bears" not in lions.query
     assert bears.query.startswith("the game featuring the Bears")
-    later = "After TechCrunch reported on October 31 that Google paid, and then on December 15 "
-    first, second = analyse(later + "reported a suit, was it consistent?", MATCHER).parts
-    assert first.query.endswith("Google paid") and second.query.startswith("on December 15")
+    later = "After TechCrunch reported on October 31 that Google paid billions for search, and "
+    first, second = analyse(
+        later + "then on December 15 reported an antitrust suit against Google?", MATCHER
+    ).parts
+    assert first.query.endswith("for search") and second.query.startswith("on December 15")
+
+
+def test_a_part_that_names_a_report_and_says_nothing_of_it_is_asked_the_whole_question() -> None:
+    question = (
+        "Between the report from CBSSports.com published on October 12, 2023, and the report "
+        "from The Verge, has the status of Taylor Swift's relationship changed?"
+    )
+    cbs, verge = analyse(question, MATCHER).parts
+    assert cbs.query.startswith("Between the report from published on October 12")
+    assert cbs.query.endswith("Taylor Swift's relationship changed")
+    assert verge.query.startswith("has the status") and "CBSSports.com" not in cbs.query
 
 
 def test_two_dates_written_as_a_span_are_one_period_of_one_part() -> None:
