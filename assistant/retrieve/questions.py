@@ -12,7 +12,10 @@ under a millisecond:
   inconsistent"), a numeric difference, an order in time, or an entity (who, which, what);
 - its parts: one per report it refers to. Outlets written together ("reported by both The
   Verge and TechCrunch") share the whole question; outlets in different clauses ("the
-  TechCrunch article on GPT-4 …, while the Fortune article on …") each get their clause.
+  TechCrunch article on GPT-4 …, while the Fortune article on …") each get their clause;
+  one outlet's reports on two days, or named again as "the same source", are two parts
+  (`reports`); a clause that says nothing of its report ("Between the report from X
+  published on October 12 and …") takes the whole question.
 
 A question that names no outlet and no date has one part, the question itself, with no
 filter: it is searched exactly as before.
@@ -28,7 +31,7 @@ from datetime import UTC, date, datetime
 from ..text import content_words
 from .dates import MONTHS, DateMention, date_mentions
 from .outlets import Mention, OutletMatcher
-from .reports import a_day, a_range, by_date, with_repeats
+from .reports import a_day, a_range, by_date, with_repeats, without_names
 
 _AUX = (
     "is are was were do does did has have had can could will would should might may must"
@@ -60,7 +63,6 @@ _REPORTING = re.compile(
     re.I,
 )
 _TOGETHER = re.compile(r"^(?:\s*(?:,|and|or|&|as well as|both)\s*|\s+)+$", re.I)
-_OPENING = re.compile(r"^\W+|\W+$")
 _EXCEPT = re.compile(r"\b(?:other than|not on|except(?: on)?|excluding)\s+(?:the\s+)?$", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|after|since)\s+(?:the\s+)?$", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:?]|\b(?:while|whereas|but|than|compared)\b", re.I)
@@ -230,18 +232,13 @@ def _parts(
     starts = [0, *bounds[1:-1]]
     parts: list[Part] = []
     shared = len(groups) == 1
-    whole = question
-    for m in (m for g in groups for m in g):
-        whole = whole.replace(m.text, " ")
-    whole = " ".join(_OPENING.sub("", whole).split()) or question
+    whole = without_names(question, (m for g in groups for m in g)) or question
     for i, group in enumerate(groups):
         clause = question if shared else question[starts[i] : bounds[i + 1]]
         mine = [d for d in dates if _nearest(question, d, groups) == i]
         since, until = _span(question, mine)
         sources = tuple(dict.fromkeys(s for m in group for s in m.sources))
-        for m in group:  # the outlet's name says nothing about what it reported
-            clause = clause.replace(m.text, " ")
-        clause = " ".join(_OPENING.sub("", clause).split())
+        clause = without_names(clause, group)
         # "Between the report from [CBSSports.com] published on October 12, 2023, and …"
         # names a report and says nothing of it: the whole question says what is asked
         clause = clause if _says_something(clause) else whole

@@ -17,7 +17,7 @@ Lee, BBC or seed dev questions): the top 4 articles hold every report for 0.81 o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .dates import NEIGHBOURS, DateMention
 from .outlets import Mention
@@ -46,6 +46,14 @@ def with_repeats(question: str, named: Sequence[Mention]) -> tuple[Mention, ...]
     return tuple(sorted(found, key=lambda n: n.start))
 
 
+def without_names(text: str, mentions: Iterable[Mention]) -> str:
+    """`text` without the outlets' names (a name says nothing about what was reported) and
+    the punctuation left at its ends."""
+    for m in mentions:
+        text = text.replace(m.text, " ")
+    return " ".join(_OPENING.sub("", text).split())
+
+
 def a_day(mention: DateMention) -> bool:
     """Whether `mention` names a day (with its neighbours), not a month or a period."""
     return (mention.last - mention.first).days <= 2 * NEIGHBOURS
@@ -65,7 +73,7 @@ def by_date(
     """An outlet's clause `question[start:end]` cut between its `dates`, each piece with
     its date. The cut is the last comma joined to "and"/"or" between two dates (", and the
     game on …"), else the first "and"/"or", else the last comma; the outlet's name is left
-    out of the pieces, as of every clause."""
+    out of the pieces, as of every clause (a piece may be left empty)."""
     cuts = [start]
     for a, b in zip(dates, dates[1:], strict=False):
         gap = question[a.end : b.start]
@@ -79,9 +87,6 @@ def by_date(
     cuts.append(end)
     pieces = []
     for low, high, day in zip(cuts[:-1], cuts[1:], dates, strict=True):
-        text = question[low:high]
-        for m in group:
-            text = text.replace(m.text, " ")
-        text = " ".join(_OPENING.sub("", _DATE_BREAK_START.sub("", text)).split())
-        pieces.append((text or question, [day]))
+        text = _DATE_BREAK_START.sub("", question[low:high])
+        pieces.append((without_names(text, group), [day]))
     return pieces
