@@ -14,9 +14,9 @@ Usage: .venv/bin/python benchmarks/evidence_reach.py CORPUS QUESTIONS [--limit N
 
 from __future__ import annotations
 
-import argparse
 import re
-from pathlib import Path
+
+from question_sets import arguments, indexed
 
 WORD = re.compile(r"[a-z0-9]+")
 SHORT = {"the", "a", "an", "of", "and", "to", "in", "on", "for", "is", "was", "that", "with"}
@@ -32,22 +32,12 @@ def reached(quote: str, shown: list[str], share: float = 0.8) -> bool:
 
 
 def main() -> None:
-    from assistant import Assistant
-    from assistant.eval import index_dir, load_questions
+    from assistant.eval import load_questions
     from assistant.retrieve.pool import find
     from assistant.types import Filters
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("questions", type=Path)
-    parser.add_argument("--limit", type=int, default=0)
-    args = parser.parse_args()
-    base = Assistant.from_config(llm__provider="local")
-    bot = Assistant.from_config(
-        llm__provider="local",
-        store__data_dir=str(index_dir(base.settings.data_path, args.corpus, base)),
-    )
-    bot.ingest(args.corpus)
+    args = arguments()
+    bot = indexed(args.corpus)
     answerer = bot.answerer()
     questions = [q for q in load_questions(args.questions) if not q.is_null]
     if args.limit:
