@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from assistant import Assistant
 
 
-def arguments(description: str | None = None) -> argparse.Namespace:
+def arguments() -> argparse.Namespace:
     """CORPUS QUESTIONS [--limit N] from the command line."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")

@@ -6,9 +6,9 @@ runs the answer stage up to the verdicts for every such question of a question s
 embedded model, one short prompt per report), reads the model's odds of "Yes" against "No"
 for each verdict from llama.cpp's logits, and scores the composed "Yes"/"No" at each
 threshold on those odds against the gold answer; a threshold of 0.5 is the model's own
-(greedy) word, the baseline of the same run. So that a threshold is not judged on the questions it
-is fitted to, it also picks the best one on each half of the set (odd and even lines) and
-scores it on the other half.
+(greedy) word, the baseline of the same run. So that a threshold is not judged on the
+questions it is fitted to, it also picks the best one on each half of the set's yes/no
+questions (odd and even ones) and scores it on the other half.
 
 Usage: .venv/bin/python benchmarks/verdict_odds.py CORPUS QUESTIONS [--limit N]
 (the index is built once in $ASSISTANT_DATA_DIR/eval/, as `assistant eval` builds it)
@@ -51,7 +51,13 @@ def main() -> None:
     if not isinstance(answerer.llm, LocalLlama):
         raise SystemExit("the embedded model is not installed: run `make install`")
     llm: LocalLlama = answerer.llm
+    llama = llm._llama  # noqa: SLF001 - its logits
     seen: list[float] = []
+    # the token of each written form of "yes" and "no" that is one token
+    forms = {
+        w: [llama.tokenize(c.encode(), add_bos=False) for c in _cases(w)] for w in ("yes", "no")
+    }
+    ids = {w: {t[0] for t in found if len(t) == 1} for w, found in forms.items()}
 
     class Recorder:
         """The local model's first word, keeping its odds of "yes" against "no"."""
@@ -61,18 +67,13 @@ def main() -> None:
         def stream(
             self, messages: Sequence[Message], *, max_tokens: int, temperature: float
         ) -> Iterator[str]:
-            llama = llm._llama  # noqa: SLF001 - its logits
             reply = llama.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0)
             logits = np.ctypeslib.as_array(
                 llama._ctx.get_logits_ith(-1),  # noqa: SLF001 - the prompt's last position
                 shape=(llama.n_vocab(),),
             ).astype(np.float64)
             weights = np.exp(logits - logits.max())
-            odds = {}
-            for word in ("yes", "no"):  # each written form that is one token
-                tokens = [llama.tokenize(w.encode(), add_bos=False) for w in _cases(word)]
-                ids = {t[0] for t in tokens if len(t) == 1}
-                odds[word] = sum(float(weights[i]) for i in ids)
+            odds = {w: sum(float(weights[i]) for i in ids[w]) for w in ids}
             seen.append(odds["yes"] / (odds["yes"] + odds["no"]))
             yield reply["choices"][0]["message"].get("content") or ""
 
